@@ -1,0 +1,150 @@
+// Package model holds Tollgate's domain types and the validation that does
+// not need the store: names, path templates, revision numbers, backends.
+package model
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+)
+
+// Environment is where a revision is deployed.
+type Environment string
+
+// The environments of every group.
+const (
+	EnvTest    Environment = "test"
+	EnvPreview Environment = "preview"
+	EnvOnline  Environment = "online"
+)
+
+// Environments lists every environment.
+var Environments = []Environment{EnvTest, EnvPreview, EnvOnline}
+
+// Valid reports whether e is a known environment.
+func (e Environment) Valid() bool {
+	return e == EnvTest || e == EnvPreview || e == EnvOnline
+}
+
+// Group is an API group: a set of APIs with one host name and one dialect.
+type Group struct {
+	ID          string          `json:"groupId"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Dialect     errcode.Dialect `json:"dialect"`
+	Language    errcode.Lang    `json:"language"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	UpdatedAt   time.Time       `json:"updatedAt"`
+}
+
+// Match types of an API's path.
+const (
+	MatchAbsolute = "absolute"
+	MatchPrefix   = "prefix"
+)
+
+// Where a parameter is carried.
+const (
+	InPath   = "path"
+	InQuery  = "query"
+	InHeader = "header"
+)
+
+// Param is a declared request parameter.
+type Param struct {
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Type     string `json:"type"` // string, integer, number, boolean
+	Required bool   `json:"required"`
+	Default  Scalar `json:"default,omitempty"`
+}
+
+// Scalar is a parameter value. It reads a JSON string, number or boolean and
+// keeps its text, so that a default of 10 and of "10" mean the same.
+type Scalar string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *Scalar) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = Scalar(x)
+	case bool:
+		*s = Scalar(strconv.FormatBool(x))
+	case float64:
+		*s = Scalar(string(b))
+	default:
+		return &json.UnmarshalTypeError{Value: "object", Type: nil}
+	}
+	return nil
+}
+
+// API is one operation of a group: method + path template → backend path.
+type API struct {
+	ID            string    `json:"apiId"`
+	GroupID       string    `json:"groupId"`
+	Name          string    `json:"name"`
+	Description   string    `json:"description"`
+	Method        string    `json:"method"`
+	Path          string    `json:"path"`
+	MatchType     string    `json:"matchType"`
+	Params        []Param   `json:"params"`
+	BackendPath   string    `json:"backendPath"`
+	BackendMethod string    `json:"backendMethod"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// Backend types.
+const (
+	BackendHTTP = "http"
+	BackendMock = "mock"
+)
+
+// Backend is where a group's calls go in one environment. It is not part of
+// a revision: a change applies to the environment at once.
+type Backend struct {
+	GroupID     string            `json:"groupId"`
+	Environment Environment       `json:"environment"`
+	Type        string            `json:"type"`
+	URLs        []string          `json:"urls,omitempty"`
+	TimeoutMs   int               `json:"timeoutMs,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Status      int               `json:"status,omitempty"`
+	Body        string            `json:"body,omitempty"`
+	UpdatedAt   time.Time         `json:"updatedAt"`
+}
+
+// Revision is an immutable snapshot of a group's APIs.
+type Revision struct {
+	GroupID     string    `json:"groupId"`
+	Revision    string    `json:"revision"`
+	Description string    `json:"description"`
+	APIs        []API     `json:"apis"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// Deployment is a revision published to an environment.
+type Deployment struct {
+	GroupID     string      `json:"groupId"`
+	Environment Environment `json:"environment"`
+	Revision    string      `json:"revision"`
+	DeployedAt  time.Time   `json:"deployedAt"`
+}
+
+// Published is everything the data plane needs to serve one group in one
+// environment. The store assembles it; the snapshot compiles it.
+type Published struct {
+	Group       Group
+	Environment Environment
+	Revision    Revision
+	// Backend is nil when the environment has none configured.
+	Backend *Backend
+}
