@@ -10,8 +10,13 @@ func console(code string, http int) Ref { return Ref{FamilyConsole, code, http} 
 func dialects(market, zenith, tencent string) map[Dialect]Ref {
 	m := map[Dialect]Ref{}
 	if market != "" {
-		e, _ := Lookup(FamilyMarket, market)
-		m[DialectMarket] = Ref{FamilyMarket, market, e.HTTP}
+		fam := FamilyMarket
+		e, ok := Lookup(fam, market)
+		if !ok {
+			fam = FamilyMarketBusiness
+			e, _ = Lookup(fam, market)
+		}
+		m[DialectMarket] = Ref{fam, market, e.HTTP}
 	}
 	if zenith != "" {
 		e, _ := Lookup(FamilyZenith, zenith)
