@@ -32,14 +32,24 @@ func (d Dialect) Valid() bool {
 // Condition is one thing the gateway can detect. It has one canonical code
 // (a general, SDK or console code of the jdcloud dialect, which also gives
 // the HTTP status in every dialect) and one mapped code per other dialect.
-// A condition with no mapped code for a dialect answers with its canonical
-// code there; only control-plane conditions are like that.
+//
+// A data-plane condition, one that a proxied request can meet, has a
+// mapped code in every dialect. A control-plane condition is answered by
+// the admin API, in the jdcloud dialect only; the codes it maps to in other
+// dialects, where one fits, are documentation.
+//
+// *Condition is an error so that it can be tested for like a sentinel:
+// errors.Is(err, errcode.RateLimited) holds for every *Error of that
+// condition.
 type Condition struct {
-	// Name is a stable identifier for logs, metrics and docs.
+	// Name is a stable identifier for logs, metrics and docs: the Go
+	// name in snake case.
 	Name string
-	// Summary says in a few words when the condition arises.
+	// Summary says in a few words, in English, when the condition arises.
 	Summary string
 
+	summaryZH string
+	dataPlane bool
 	canonical *Entry
 	dialect   map[Dialect]*Entry
 }
@@ -52,6 +62,34 @@ func (c *Condition) HTTP() int { return c.canonical.HTTP }
 
 // Entry returns the catalogue entry the condition answers with in d.
 func (c *Condition) Entry(d Dialect) Entry { return *c.entry(d) }
+
+// Mapped returns the entry the condition maps to in d, and false where it
+// has none and answers with its canonical entry. The jdcloud dialect is
+// the canonical one, so Mapped(DialectJDCloud) always reports true.
+func (c *Condition) Mapped(d Dialect) (Entry, bool) {
+	if d == DialectJDCloud {
+		return *c.canonical, true
+	}
+	e, ok := c.dialect[d]
+	if !ok {
+		return Entry{}, false
+	}
+	return *e, true
+}
+
+// DataPlane reports whether a proxied request can meet the condition.
+func (c *Condition) DataPlane() bool { return c.dataPlane }
+
+// SummaryIn returns the summary in lang.
+func (c *Condition) SummaryIn(lang Lang) string {
+	return Text{c.Summary, c.summaryZH}.In(lang)
+}
+
+// Error implements error, so that a condition can be the target of
+// errors.Is; return New(c, subject) rather than c itself.
+func (c *Condition) Error() string {
+	return c.canonical.Code + ": " + c.canonical.Message.EN
+}
 
 func (c *Condition) entry(d Dialect) *Entry {
 	if e, ok := c.dialect[d]; ok {
@@ -67,18 +105,56 @@ type Ref struct {
 	HTTP   int
 }
 
-func define(name, summary string, canonical Ref, mapped map[Dialect]Ref) *Condition {
+// define adds a condition to the table. The dialect codes name market
+// (or market-business), zenith and tencent entries; an empty one means
+// no mapping, which only control-plane conditions may have.
+func define(dataPlane bool, name string, summary Text, canonical Ref, market, zenith, tencent string) *Condition {
 	c := &Condition{
 		Name:      name,
-		Summary:   summary,
+		Summary:   summary.EN,
+		summaryZH: summary.ZH,
+		dataPlane: dataPlane,
 		canonical: mustEntry(canonical.Family, canonical.Code, canonical.HTTP),
-		dialect:   make(map[Dialect]*Entry, len(mapped)),
+		dialect:   make(map[Dialect]*Entry, 3),
 	}
-	for d, r := range mapped {
-		c.dialect[d] = mustEntry(r.Family, r.Code, r.HTTP)
+	switch canonical.Family {
+	case FamilyGeneral, FamilySDK, FamilyConsole:
+	default:
+		panic("errcode: condition " + name + ": canonical code of family " + string(canonical.Family))
+	}
+	mapped := []struct {
+		d        Dialect
+		code     string
+		families []Family
+	}{
+		{DialectMarket, market, []Family{FamilyMarket, FamilyMarketBusiness}},
+		{DialectZenith, zenith, []Family{FamilyZenith}},
+		{DialectTencent, tencent, []Family{FamilyTencent}},
+	}
+	for _, m := range mapped {
+		if m.code == "" {
+			if dataPlane {
+				panic("errcode: data-plane condition " + name + " has no " + string(m.d) + " code")
+			}
+			continue
+		}
+		c.dialect[m.d] = mustLookup(m.code, m.families...)
 	}
 	conditions = append(conditions, c)
 	return c
+}
+
+// mustLookup returns the entry with code in the first of families that has
+// it. The dialect families hold each code once.
+func mustLookup(code string, families ...Family) *Entry {
+	for _, f := range families {
+		for i := range catalogue {
+			if catalogue[i].Family == f && catalogue[i].Code == code {
+				return &catalogue[i]
+			}
+		}
+	}
+	panic(fmt.Sprintf("errcode: no catalogue entry %v/%s", families, code))
 }
 
 var conditions []*Condition
@@ -93,8 +169,10 @@ func Conditions() []*Condition {
 // group's dialect.
 type Error struct {
 	Cond *Condition
-	// Subject replaces the placeholder of the message ("param",
-	// "argument", "resource"), e.g. the name of the missing field.
+	// Subject is what the error is about, e.g. the name of the missing
+	// field. It replaces the placeholder word of the message ("param",
+	// "argument", "resource") where the message has it, and is appended
+	// where it does not.
 	Subject string
 	// Detail is appended to the message. It must never hold a secret.
 	Detail string
@@ -129,10 +207,13 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Cause }
 
-// Is reports whether target is an Error of the same condition, so that
-// errors.Is(err, errcode.New(errcode.NotFound, "")) works, and whether
-// target is the condition itself.
+// Is reports whether target is the condition of e, or an Error of the same
+// condition, so that both errors.Is(err, errcode.NotFound) and
+// errors.Is(err, errcode.New(errcode.NotFound, "")) work.
 func (e *Error) Is(target error) bool {
+	if c, ok := target.(*Condition); ok {
+		return c == e.Cond
+	}
 	var t *Error
 	if errors.As(target, &t) {
 		return t.Cond == e.Cond
@@ -145,18 +226,25 @@ func (e *Error) Message(d Dialect, lang Lang) string {
 	return e.Cond.entry(d).render(lang, e.Subject, e.Detail)
 }
 
-// From returns the *Error in err's chain, or an INTERNAL error caused by
-// err when there is none.
+// From returns the *Error in err's chain; an Error of the condition where
+// the chain holds a bare *Condition; or an INTERNAL error caused by err
+// when there is neither.
 func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
+	var c *Condition
+	if errors.As(err, &c) {
+		if err == error(c) {
+			return New(c, "")
+		}
+		return Wrap(c, err)
+	}
 	return Wrap(Internal, err)
 }
 
-// Has reports whether err's chain holds an Error of cond.
+// Has reports whether err's chain holds cond, or an Error of cond.
 func Has(err error, cond *Condition) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Cond == cond
+	return errors.Is(err, cond)
 }

@@ -24,6 +24,22 @@ const (
 	FamilyTencent        Family = "tencent"         // Tencent Cloud API 2.0
 )
 
+// Families lists every family in catalogue order.
+var Families = []Family{
+	FamilyMarket, FamilyMarketBusiness, FamilyGeneral, FamilyConsole,
+	FamilySDK, FamilyZenith, FamilyTencent,
+}
+
+// Valid reports whether f is a known family.
+func (f Family) Valid() bool {
+	for _, x := range Families {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
 // Lang is a response language.
 type Lang string
 
@@ -54,12 +70,17 @@ type Entry struct {
 	HTTP     int    `json:"http"`
 	Message  Text   `json:"message"`
 	Solution Text   `json:"solution"`
+	// Description explains the code at more length where the seed has a
+	// column for that beside the message and the solution: the market
+	// business table's "Specific Description". It is never sent.
+	Description Text `json:"description,omitzero"`
 	// HTTPChosen is true where the seed gives no HTTP status and Tollgate
 	// chose one; docs/errors.md says why for each.
 	HTTPChosen bool `json:"httpChosen,omitempty"`
 	// Placeholder is the word of the message that stands for a parameter or
-	// resource name ("param", "argument", "resource"); Error.Subject
-	// replaces it when the message is rendered.
+	// resource name ("param", "argument", "resource", "method", "userId").
+	// Error.Subject replaces it where the rendered language's message has
+	// it as a whole word, and is appended where it does not.
 	Placeholder string `json:"-"`
 }
 
@@ -110,15 +131,53 @@ func mustEntry(family Family, code string, http int) *Entry {
 	return e
 }
 
-// render returns the entry's message in lang with the placeholder replaced
-// by subject, and detail appended.
+// MarketSuccess returns the market entry that wraps a successful answer
+// (code 10000) in the market dialect.
+func MarketSuccess() Entry { return *marketSuccess }
+
+var marketSuccess = mustEntry(FamilyMarket, "10000", 200)
+
+// render returns the entry's message in lang about subject, with detail
+// appended. Subject replaces the placeholder word where the message has it
+// as a whole word, in the exact case; otherwise, as where a seed's wording
+// in one language lacks the word or the entry has none, subject is
+// appended, so that a caller always learns what the error is about.
 func (e *Entry) render(lang Lang, subject, detail string) string {
 	msg := e.Message.In(lang)
-	if subject != "" && e.Placeholder != "" {
-		msg = strings.Replace(msg, e.Placeholder, subject, 1)
+	if subject != "" {
+		if i := wordIndex(msg, e.Placeholder); i >= 0 {
+			msg = msg[:i] + subject + msg[i+len(e.Placeholder):]
+		} else {
+			msg += ": " + subject
+		}
 	}
 	if detail != "" {
 		msg += ": " + detail
 	}
 	return msg
+}
+
+// wordIndex returns the index of the first occurrence of word in s that is
+// not part of a longer ASCII word, or -1. It keeps "param" from matching
+// inside "parameter"; Chinese text around a word counts as a boundary.
+func wordIndex(s, word string) int {
+	if word == "" {
+		return -1
+	}
+	for off := 0; ; {
+		i := strings.Index(s[off:], word)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		end := i + len(word)
+		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
+			return i
+		}
+		off = i + 1
+	}
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
