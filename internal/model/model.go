@@ -4,6 +4,7 @@ package model
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -80,8 +81,10 @@ func (s *Scalar) UnmarshalJSON(b []byte) error {
 		*s = Scalar(strconv.FormatBool(x))
 	case float64:
 		*s = Scalar(string(b))
+	case []any:
+		return &json.UnmarshalTypeError{Value: "array", Type: reflect.TypeFor[Scalar]()}
 	default:
-		return &json.UnmarshalTypeError{Value: "object", Type: nil}
+		return &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeFor[Scalar]()}
 	}
 	return nil
 }
