@@ -75,34 +75,85 @@ func Write(w http.ResponseWriter, d Dialect, lang Lang, requestID string, err er
 	return e
 }
 
-// ParseLang picks the response language from an Accept-Language header:
-// the first supported language in the header's preference order, or def
-// when it names none. Quality values are honoured; q=0 excludes.
+// ParseLang picks the response language from an Accept-Language header
+// (RFC 9110, section 12.5.4): of English and Chinese, the one with the
+// higher weight, the earlier in the header on a tie; def where the header
+// accepts neither. A tag counts by its primary subtag ("zh-CN", "zh_TW",
+// "zh-Hans" are Chinese); "*" gives its weight to a language the header
+// does not name, and def wins a tie that "*" decides. q=0 excludes, and an
+// element with a malformed weight is ignored.
 func ParseLang(header string, def Lang) Lang {
-	if header == "" {
-		return def
-	}
-	best, bestQ := def, -1.0
+	en, zh := langPref{q: -1}, langPref{q: -1}
+	star := -1.0
+	pos := 0
 	for part := range strings.SplitSeq(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		if q <= 0 || q <= bestQ {
+		tag, params, _ := strings.Cut(part, ";")
+		tag = strings.TrimSpace(tag)
+		if tag == "" {
 			continue
 		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		switch primary {
-		case "zh":
-			best, bestQ = Chinese, q
-		case "en":
-			best, bestQ = English, q
+		q, ok := weight(params)
+		if !ok {
+			continue
+		}
+		pos++
+		primary, _, _ := strings.Cut(tag, "-")
+		primary, _, _ = strings.Cut(primary, "_")
+		switch {
+		case tag == "*":
+			star = max(star, q)
+		case strings.EqualFold(primary, "en"):
+			en.note(q, pos)
+		case strings.EqualFold(primary, "zh"):
+			zh.note(q, pos)
 		}
 	}
-	return best
+	// A language the header does not name takes the weight of "*", after
+	// every named one.
+	for _, p := range []*langPref{&en, &zh} {
+		if p.q < 0 {
+			p.q, p.pos = star, pos+1
+		}
+	}
+	switch {
+	case en.q <= 0 && zh.q <= 0:
+		return def
+	case en.q > zh.q, en.q == zh.q && en.pos < zh.pos:
+		return English
+	case zh.q > en.q, zh.pos < en.pos:
+		return Chinese
+	}
+	return def
+}
+
+// langPref is the best weight a header gives a language and where in the
+// header it gives it.
+type langPref struct {
+	q   float64
+	pos int
+}
+
+func (p *langPref) note(q float64, pos int) {
+	if q > p.q {
+		p.q, p.pos = q, pos
+	}
+}
+
+// weight returns the q parameter of an Accept-Language element's
+// parameters, 1 where there is none, and false where it is malformed.
+func weight(params string) (float64, bool) {
+	for param := range strings.SplitSeq(params, ";") {
+		k, v, _ := strings.Cut(param, "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || !(q >= 0 && q <= 1) {
+			return 0, false
+		}
+		return q, true
+	}
+	return 1, true
 }
 
 // ValidLang reports whether l is a supported language.
