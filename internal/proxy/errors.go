@@ -1,0 +1,48 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+)
+
+// errHeaderTimeout is the cause a call's context is cancelled with when
+// the backend sent no response headers within the pool's timeout.
+var errHeaderTimeout = errors.New("proxy: no response headers within the backend timeout")
+
+// classify maps a failed upstream exchange to its condition, and says
+// whether it was a connection failure that counts against the target's
+// health. ctx is the call's context, in the request's.
+func classify(r *http.Request, ctx context.Context, err error) (cond *errcode.Condition, connFailure bool) {
+	var ee *errcode.Error
+	switch {
+	case r.Context().Err() != nil:
+		return errcode.Cancelled, false
+	case context.Cause(ctx) == errHeaderTimeout:
+		return errcode.DeadlineExceeded, false
+	case errors.As(err, &ee):
+		// The request body's reader refused (a size limit): not the
+		// backend's fault.
+		return ee.Cond, false
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH):
+		return errcode.SourceUnavailable, true
+	case isDial(err):
+		return errcode.SourceUnavailable, true
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// The backend closed the connection without answering.
+		return errcode.SourceUnavailable, true
+	}
+	return errcode.BadGateway, false
+}
+
+func isDial(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}

@@ -1,0 +1,5 @@
+package proxy
+
+import "net"
+
+func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }

@@ -1,0 +1,35 @@
+package snapshot
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/tollgate-gw/tollgate/internal/model"
+)
+
+// Holder holds the snapshot being served. Load is a single atomic read;
+// a request loads once and keeps what it got, so a swap never disturbs a
+// request in flight. The zero Holder holds nothing.
+type Holder struct {
+	cur atomic.Pointer[Snapshot]
+	mu  sync.Mutex // serialises Update, so each compiles from the latest
+}
+
+// Load returns the current snapshot, or nil before the first Store.
+func (h *Holder) Load() *Snapshot { return h.cur.Load() }
+
+// Store makes s the current snapshot.
+func (h *Holder) Store(s *Snapshot) { h.cur.Store(s) }
+
+// Update compiles pubs with o, reusing the current snapshot's pools, and
+// stores the result. On error the current snapshot stays.
+func (h *Holder) Update(o Options, pubs []model.Published) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, err := o.Compile(h.Load(), pubs)
+	if err != nil {
+		return err
+	}
+	h.Store(s)
+	return nil
+}
