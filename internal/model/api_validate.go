@@ -99,10 +99,13 @@ func (a *API) Validate() error {
 	if err := ValidateMatchType(a.MatchType); err != nil {
 		return err
 	}
-	if err := ValidateParams(a.Params, vars); err != nil {
+	if err := ValidateParams(a.Params); err != nil {
 		return err
 	}
 	if err := declared(vars, a.Params); err != nil {
+		return err
+	}
+	if err := unused(vars, a.Params); err != nil {
 		return err
 	}
 	backendVars, err := parseTemplate("backendPath", a.BackendPath)
@@ -126,18 +129,29 @@ func declared(vars []string, params []Param) error {
 	return nil
 }
 
+// unused returns ParamValueInvalid for the first path parameter that is
+// not one of vars: it could never receive a value.
+func unused(vars []string, params []Param) error {
+	for i, p := range params {
+		if p.In == InPath && !slices.Contains(vars, p.Name) {
+			return invalid("params["+strconv.Itoa(i)+"].name", "path parameter %q does not appear as {%s} in path", p.Name, p.Name)
+		}
+	}
+	return nil
+}
+
 // ValidateParams checks declared parameters: each has a name fit for where
 // it is carried, a known place and type, and a default that parses as the
-// type; no two share a place and name; and every path parameter is one of
-// pathVars, since one that is not could never receive a value.
-func ValidateParams(params []Param, pathVars []string) error {
+// type; and no two share a place and name. Whether the path parameters
+// agree with a path is API.Validate's to check.
+func ValidateParams(params []Param) error {
 	if len(params) > MaxParams {
 		return invalid("params", "%d parameters, at most %d allowed", len(params), MaxParams)
 	}
 	seen := make(map[string]bool, len(params))
 	for i, p := range params {
 		field := "params[" + strconv.Itoa(i) + "]"
-		if err := validateParam(field, p, pathVars); err != nil {
+		if err := validateParam(field, p); err != nil {
 			return err
 		}
 		k := p.In + " " + p.Name
@@ -152,7 +166,7 @@ func ValidateParams(params []Param, pathVars []string) error {
 	return nil
 }
 
-func validateParam(field string, p Param, pathVars []string) error {
+func validateParam(field string, p Param) error {
 	if p.Name == "" {
 		return missing(field + ".name")
 	}
@@ -162,9 +176,6 @@ func validateParam(field string, p Param, pathVars []string) error {
 	case InPath:
 		if !IsIdentifier(p.Name) {
 			return invalid(field+".name", "%q: a path parameter's name is letters, digits and _, not starting with a digit", p.Name)
-		}
-		if !slices.Contains(pathVars, p.Name) {
-			return invalid(field+".name", "path parameter %q does not appear as {%s} in path", p.Name, p.Name)
 		}
 	case InQuery:
 		if len(p.Name) > 128 || strings.ContainsFunc(p.Name, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("&=#+", r) }) {

@@ -14,15 +14,14 @@ const (
 	MaxDescriptionLen = 1024 // runes of a description
 )
 
-// invalid returns a ParamValueInvalid error about field. The field is both
-// the Subject and the start of the Detail: the console message "An Illegal
-// Parameter" has no placeholder, and a caller must still learn which field
-// was wrong.
+// invalid returns a ParamValueInvalid error about field, with the reason
+// as its detail; the message renders as "An Illegal Parameter: field:
+// reason".
 func invalid(field, format string, args ...any) error {
 	return &errcode.Error{
 		Cond:    errcode.ParamValueInvalid,
 		Subject: field,
-		Detail:  field + ": " + fmt.Sprintf(format, args...),
+		Detail:  fmt.Sprintf(format, args...),
 	}
 }
 

@@ -1,0 +1,176 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/store"
+)
+
+const groupColumns = `id, name, description, dialect, language, created_at, updated_at`
+
+// CreateGroup implements store.Store.
+func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, error) {
+	if err := g.Validate(); err != nil {
+		return model.Group{}, err
+	}
+	g.ID = store.NewID(store.GroupIDPrefix)
+	g.CreatedAt = now()
+	g.UpdatedAt = g.CreatedAt
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := groupNameFree(ctx, tx, g.Name, ""); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			g.ID, g.Name, g.Description, g.Dialect, g.Language, g.CreatedAt.UnixMicro(), g.UpdatedAt.UnixMicro())
+		return err
+	})
+	if err != nil {
+		return model.Group{}, err
+	}
+	return g, nil
+}
+
+// Group implements store.Store.
+func (s *Store) Group(ctx context.Context, id string) (model.Group, error) {
+	g, err := getGroup(ctx, s.reader, id)
+	return g, failed(err)
+}
+
+// ListGroups implements store.Store.
+func (s *Store) ListGroups(ctx context.Context, p store.Page) ([]model.Group, int, error) {
+	groups := []model.Group{}
+	var total int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM groups`).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+groupColumns+` FROM groups ORDER BY created_at, id LIMIT ? OFFSET ?`,
+			p.Size, p.Offset())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			g, err := scanGroup(rows)
+			if err != nil {
+				return err
+			}
+			groups = append(groups, g)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return groups, total, nil
+}
+
+// UpdateGroup implements store.Store.
+func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.Group) error) (model.Group, error) {
+	var g model.Group
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		old, err := getGroup(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		g = old
+		if err := update(&g); err != nil {
+			return err
+		}
+		g.ID, g.CreatedAt = old.ID, old.CreatedAt
+		if err := g.Validate(); err != nil {
+			return err
+		}
+		if g.Name != old.Name {
+			if err := groupNameFree(ctx, tx, g.Name, id); err != nil {
+				return err
+			}
+		}
+		if g.Dialect != old.Dialect {
+			// Clients of a live API parse its error bodies; switching
+			// their shape under them would break every one of them.
+			online, err := deployedOnline(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if online != "" {
+				return errcode.Newf(errcode.ModifyError, "the dialect of group %s cannot change while revision %s is deployed online; take it offline first", id, online)
+			}
+		}
+		g.UpdatedAt = now()
+		_, err = tx.ExecContext(ctx, `UPDATE groups SET name = ?, description = ?, dialect = ?, language = ?, updated_at = ? WHERE id = ?`,
+			g.Name, g.Description, g.Dialect, g.Language, g.UpdatedAt.UnixMicro(), id)
+		return err
+	})
+	if err != nil {
+		return model.Group{}, err
+	}
+	return g, nil
+}
+
+// DeleteGroup implements store.Store. The schema's cascades remove the
+// group's APIs, backends, revisions and deployments.
+func (s *Store) DeleteGroup(ctx context.Context, id string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := getGroup(ctx, tx, id); err != nil {
+			return err
+		}
+		online, err := deployedOnline(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if online != "" {
+			return errcode.Newf(errcode.DeleteAPIError, "group %s serves revision %s online; take it offline first", id, online)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id)
+		return err
+	})
+}
+
+// groupNameFree refuses a name that a group other than self has.
+func groupNameFree(ctx context.Context, q querier, name, self string) error {
+	taken, err := exists(ctx, q, `SELECT 1 FROM groups WHERE name = ? AND id <> ?`, name, self)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return &errcode.Error{Cond: errcode.GroupNameRepeat, Subject: "name", Detail: "another group is named " + strconv.Quote(name)}
+	}
+	return nil
+}
+
+// getGroup returns a group, or ResourceNotFound.
+func getGroup(ctx context.Context, q querier, id string) (model.Group, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Group{}, notFound("group " + id)
+	}
+	return g, err
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanGroup(r scanner) (model.Group, error) {
+	var g model.Group
+	var created, updated int64
+	err := r.Scan(&g.ID, &g.Name, &g.Description, &g.Dialect, &g.Language, &created, &updated)
+	g.CreatedAt, g.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return g, err
+}
+
+// deployedOnline returns the revision a group serves online, or "".
+func deployedOnline(ctx context.Context, q querier, groupID string) (string, error) {
+	var rev string
+	err := q.QueryRowContext(ctx, `SELECT revision FROM deployments WHERE group_id = ? AND environment = ?`,
+		groupID, model.EnvOnline).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return rev, err
+}
