@@ -1,0 +1,67 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/telemetry"
+)
+
+// account records the call, whatever became of it: the in-flight count,
+// the metrics and the access log. It never fails.
+func (g *Gateway) account(c *Call) error {
+	if c.admitted {
+		g.inflight.Add(-1)
+	}
+	if c.Status == 0 {
+		c.Status = c.Result.Status
+	}
+	code := ""
+	if c.Err != nil {
+		code = c.Err.Cond.Code()
+	}
+	if c.body != nil {
+		c.BytesIn = c.body.n.Load()
+	}
+	took := time.Since(c.Start)
+	if m := g.cfg.Metrics; m != nil {
+		var s *telemetry.Series
+		switch {
+		case c.API != nil:
+			s = c.API.Metrics.Series(m, c.API.Labels)
+		case c.Env != nil:
+			s = c.Env.Metrics.Series(m, c.Env.Labels)
+		default:
+			s = m.Unplaced()
+		}
+		s.Observe(telemetry.Outcome{
+			Status:        c.Status,
+			Code:          code,
+			Duration:      took,
+			Upstream:      c.Result.Upstream,
+			UpstreamError: c.upstreamErr,
+		})
+	}
+	if l := g.cfg.AccessLog; l != nil {
+		e := telemetry.Entry{
+			Time:      c.Start,
+			RequestID: c.RequestID,
+			Method:    c.R.Method,
+			Path:      c.R.URL.Path,
+			Status:    c.Status,
+			Code:      code,
+			Latency:   took,
+			Upstream:  c.Result.Upstream,
+			BytesIn:   c.BytesIn,
+			BytesOut:  c.Result.BytesOut,
+			Remote:    c.R.RemoteAddr,
+		}
+		if c.Env != nil {
+			e.Group, e.Environment = c.Env.Group.ID, string(c.Env.Environment)
+		}
+		if c.API != nil {
+			e.API = c.API.Labels.API
+		}
+		l.Log(e)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package gateway
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/proxy"
+	"github.com/tollgate-gw/tollgate/internal/route"
+	"github.com/tollgate-gw/tollgate/internal/snapshot"
+)
+
+// Call is one request on its way through the pipeline: what the stages
+// found out and what it came to. Calls are pooled; a stage must not keep
+// one, or anything pointing into it, past the request.
+type Call struct {
+	W     http.ResponseWriter
+	R     *http.Request
+	Start time.Time
+	// RequestID is the caller's sane X-Request-Id, or a fresh one.
+	RequestID string
+	// Path is the request path as sent, still escaped.
+	Path string
+
+	// Snapshot is the configuration the call is served from, loaded once.
+	Snapshot *snapshot.Snapshot
+	// Env is the group environment the host names; nil before resolve.
+	Env *snapshot.Env
+	// API is the matched API; nil before match.
+	API *snapshot.API
+	// Match holds the captured path values and the rest of a prefix.
+	Match route.Match[*snapshot.API]
+
+	// Err is the error the call was refused with; nil while it is fine.
+	Err *errcode.Error
+	// Status is the status the call was answered with (499 for a client
+	// that went away).
+	Status int
+	// Result is what the backend (or the edge) wrote.
+	Result proxy.Result
+	// BytesIn counts the request body.
+	BytesIn int64
+
+	admitted    bool
+	upstreamErr bool
+	abort       bool
+	body        *countingBody
+	vals        [8]string
+	pathBuf     []byte
+}
+
+// begin readies a pooled call for r.
+func (c *Call) begin(w http.ResponseWriter, r *http.Request) {
+	*c = Call{W: w, R: r, Start: time.Now(), pathBuf: c.pathBuf[:0]}
+}
+
+// end drops the call's references before it goes back to the pool.
+func (c *Call) end() {
+	*c = Call{pathBuf: c.pathBuf[:0]}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,116 @@
+// Package gateway is Tollgate's data plane: one ordered pipeline of stages
+// (see pipeline.go) that every request goes through, and one edge that
+// turns the first stage error into the error envelope of the group's
+// dialect.
+package gateway
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/snapshot"
+	"github.com/tollgate-gw/tollgate/internal/telemetry"
+)
+
+// Config is what a gateway serves from and reports to.
+type Config struct {
+	// Snapshots holds the compiled configuration; a request reads it once.
+	Snapshots *snapshot.Holder
+	// Metrics records every call; nil turns metrics off.
+	Metrics *telemetry.Metrics
+	// AccessLog gets one entry per call; nil turns the access log off.
+	AccessLog *telemetry.AccessLog
+	// MaxInFlight is how many requests are served at once; past it a
+	// request is refused at once with errcode.Busy. 0 is unlimited.
+	MaxInFlight int
+	// MaxHeaderBytes bounds the request line and headers, and MaxBodyBytes
+	// the body; past either the answer is errcode.RequestTooLarge. 0 is
+	// unlimited. The http.Server's own MaxHeaderBytes should sit above
+	// MaxHeaderBytes, as a backstop that answers without an envelope.
+	MaxHeaderBytes int
+	MaxBodyBytes   int64
+}
+
+// Gateway is the data plane's http.Handler.
+type Gateway struct {
+	cfg      Config
+	stages   []stage
+	inflight *atomic.Int64
+	calls    sync.Pool
+}
+
+// New returns the data plane handler for cfg. The pipeline is built here,
+// once.
+func New(cfg Config) http.Handler {
+	g := &Gateway{cfg: cfg}
+	if cfg.Snapshots == nil {
+		g.cfg.Snapshots = new(snapshot.Holder)
+	}
+	if cfg.Metrics != nil {
+		g.inflight = cfg.Metrics.InFlight()
+	} else {
+		g.inflight = new(atomic.Int64)
+	}
+	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
+	g.stages = g.pipeline()
+	return g
+}
+
+// ServeHTTP runs the pipeline. Each stage runs in order until one fails;
+// the edge renders that error once, and the stages marked always (the
+// accounting) run whatever happened.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := g.calls.Get().(*Call)
+	c.begin(w, r)
+	for i := range g.stages {
+		s := &g.stages[i]
+		if c.Err != nil && !s.always {
+			continue
+		}
+		if err := s.run(c); err != nil && c.Err == nil {
+			g.fail(c, err)
+		}
+	}
+	abort := c.abort
+	c.end()
+	g.calls.Put(c)
+	if abort {
+		// The status was sent and the body was cut: make the server drop
+		// the connection, so that the client cannot take what it got for
+		// a whole answer.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// fail is the edge: it records err as the call's outcome and writes it as
+// the envelope of the group's dialect (jdcloud before the group is known)
+// in the caller's language. A client that went away gets nothing; a
+// response already under way can only be cut.
+func (g *Gateway) fail(c *Call, err error) {
+	e := errcode.From(err)
+	c.Err = e
+	c.Status = e.Cond.HTTP()
+	switch {
+	case e.Cond == errcode.Cancelled:
+		return
+	case c.Result.Started:
+		c.Status = c.Result.Status
+		c.abort = true
+		return
+	}
+	dialect, lang := errcode.DialectJDCloud, errcode.English
+	if c.Env != nil {
+		dialect, lang = c.Env.Group.Dialect, c.Env.Group.Language
+	}
+	lang = errcode.ParseLang(c.R.Header.Get("Accept-Language"), lang)
+	status, body := e.Render(dialect, lang, c.RequestID)
+	h := c.W.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", itoa(len(body)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	c.W.WriteHeader(status)
+	n, _ := c.W.Write(body)
+	c.Result.Status, c.Result.BytesOut, c.Result.Started = status, int64(n), true
+}

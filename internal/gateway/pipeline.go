@@ -1,0 +1,27 @@
+package gateway
+
+// stage is one step of the request path. run returns nil to pass the call
+// on, or an error (an *errcode.Error, possibly wrapped) to refuse it: the
+// edge writes the error and the remaining stages are skipped, except those
+// marked always.
+type stage struct {
+	name   string
+	run    func(*Call) error
+	always bool
+}
+
+// pipeline is the request path, in the order of DESIGN.md. The order is
+// part of the contract: when several things are wrong with a request, the
+// earliest stage's error is the one returned. This list is the one place
+// that fixes it.
+func (g *Gateway) pipeline() []stage {
+	return []stage{
+		{name: "accept", run: g.accept},   // request id, size limits, load shedding
+		{name: "resolve", run: g.resolve}, // host → group + environment
+		{name: "match", run: g.match},     // method + path → API
+		// authenticate, replay, identity, authorize, market, traffic and
+		// validate come here, in that order, one entry each.
+		{name: "proxy", run: g.proxy},                   // backend: mock or upstream pool
+		{name: "account", run: g.account, always: true}, // metrics, access log
+	}
+}

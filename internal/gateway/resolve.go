@@ -1,0 +1,28 @@
+package gateway
+
+import "github.com/tollgate-gw/tollgate/internal/errcode"
+
+// resolve finds the group environment the request's host names, in the
+// snapshot the call is served from.
+func (g *Gateway) resolve(c *Call) error {
+	c.Snapshot = g.cfg.Snapshots.Load()
+	env, ok := c.Snapshot.Resolve(c.R.Host)
+	if !ok {
+		return errcode.New(errcode.ServiceNotFound, "")
+	}
+	c.Env = env
+	return nil
+}
+
+// match finds the API of the deployed revision that the method and path
+// name. The path is matched as sent, still escaped, so that an encoded
+// "/" stays inside its segment and goes upstream as it came.
+func (g *Gateway) match(c *Call) error {
+	c.Path = c.R.URL.EscapedPath()
+	m, ok := c.Env.Match(c.R.Method, c.Path, c.vals[:0])
+	if !ok {
+		return errcode.New(errcode.NotFound, "API")
+	}
+	c.Match, c.API = m, m.Value
+	return nil
+}
