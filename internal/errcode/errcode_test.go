@@ -406,6 +406,15 @@ func TestParseLang(t *testing.T) {
 	}
 }
 
+// TestParseLangAllocs keeps ParseLang free of allocation: it runs for
+// every refused request.
+func TestParseLangAllocs(t *testing.T) {
+	header := "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, zh-CN;level=1;q=0.85, *;q=0.5"
+	if n := testing.AllocsPerRun(100, func() { ParseLang(header, English) }); n != 0 {
+		t.Errorf("ParseLang: got %v allocations, want 0", n)
+	}
+}
+
 func FuzzParseLang(f *testing.F) {
 	for _, s := range []string{"", "zh-CN", "en-US,en;q=0.9,zh-CN;q=0.8", "*;q=0.5", "zh;q=0, *", "en;q=abc", ",;=", "zh_TW;level=1;q=0.001"} {
 		f.Add(s)
