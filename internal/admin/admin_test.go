@@ -1,0 +1,154 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
+)
+
+const token = "s3cret-admin-token"
+
+// harness is an admin API over a real SQLite store in a temporary
+// directory, counting OnChange calls.
+type harness struct {
+	t       *testing.T
+	h       http.Handler
+	store   store.Store
+	changes atomic.Int64
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hs := &harness{t: t, store: st}
+	hs.h = New(Config{Store: st, Token: token, OnChange: func() { hs.changes.Add(1) }})
+	return hs
+}
+
+// response is what a call returned.
+type response struct {
+	status int
+	header http.Header
+	raw    string
+	body   map[string]any
+}
+
+// errStatus returns the body's error.status, the code of a refusal.
+func (r response) errStatus() string {
+	e, _ := r.body["error"].(map[string]any)
+	s, _ := e["status"].(string)
+	return s
+}
+
+func (r response) errMessage() string {
+	e, _ := r.body["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}
+
+// str returns a top-level string field of the body.
+func (r response) str(key string) string {
+	s, _ := r.body[key].(string)
+	return s
+}
+
+// do calls the API with the admin token.
+func (hs *harness) do(method, path, body string) response {
+	hs.t.Helper()
+	return hs.call(method, path, body, http.Header{"Authorization": {"Bearer " + token}})
+}
+
+func (hs *harness) call(method, path, body string, header http.Header) response {
+	hs.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	hs.h.ServeHTTP(rec, req)
+	res := response{status: rec.Code, header: rec.Header(), raw: rec.Body.String()}
+	if res.raw != "" && strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(rec.Body.Bytes(), &res.body); err != nil {
+			hs.t.Fatalf("%s %s: body is not a JSON object: %v: %s", method, path, err, res.raw)
+		}
+	}
+	return res
+}
+
+// must calls the API and fails unless it answered status.
+func (hs *harness) must(method, path, body string, status int) response {
+	hs.t.Helper()
+	res := hs.do(method, path, body)
+	if res.status != status {
+		hs.t.Fatalf("%s %s: got status %d, want %d: %s", method, path, res.status, status, res.raw)
+	}
+	return res
+}
+
+// fixture is a group with two APIs (one with a path variable), a mock
+// test backend, revision 1.0.0 and that revision deployed to test and
+// online.
+type fixture struct {
+	group, api, other string
+}
+
+func (hs *harness) fixture() fixture {
+	hs.t.Helper()
+	var f fixture
+	f.group = hs.must("POST", "/v1/groups", `{"name":"shop","description":"the shop"}`, 201).str("groupId")
+	g := "/v1/groups/" + f.group
+	f.api = hs.must("POST", g+"/apis", `{"name":"getUser","method":"GET","path":"/users/{id}","params":[{"name":"id","in":"path","type":"integer"}]}`, 201).str("apiId")
+	hs.must("POST", g+"/revisions", `{"revision":"1.0.0"}`, 201)
+	f.other = hs.must("POST", g+"/apis", `{"name":"listUsers","method":"GET","path":"/users"}`, 201).str("apiId")
+	hs.must("PUT", g+"/backends/test", `{"type":"mock","body":"hi"}`, 200)
+	hs.must("POST", g+"/deployments", `{"revision":"1.0.0","environment":"test"}`, 201)
+	hs.must("POST", g+"/deployments", `{"revision":"1.0.0","environment":"online"}`, 201)
+	return f
+}
+
+// state is a digest of everything the store holds, to prove that a
+// refused request changed nothing.
+func (hs *harness) state() string {
+	hs.t.Helper()
+	ctx := context.Background()
+	st := hs.store
+	all := store.Page{Number: 1, Size: 1000}
+	var parts []any
+	groups, _, err := st.ListGroups(ctx, all)
+	if err != nil {
+		hs.t.Fatalf("ListGroups: %v", err)
+	}
+	parts = append(parts, groups)
+	for _, g := range groups {
+		apis, _, _ := st.ListAPIs(ctx, g.ID, all)
+		revs, _, _ := st.ListRevisions(ctx, g.ID, all)
+		deps, _ := st.Deployments(ctx, g.ID)
+		parts = append(parts, apis, revs, deps)
+		for _, env := range []string{"test", "preview", "online"} {
+			b, err := st.Backend(ctx, g.ID, model.Environment(env))
+			if err == nil {
+				parts = append(parts, b)
+			}
+		}
+	}
+	b, _ := json.Marshal(parts)
+	return string(b)
+}

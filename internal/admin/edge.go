@@ -1,0 +1,131 @@
+package admin
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+)
+
+// handlerFunc is the shape of every handler: it writes a success itself
+// and returns any failure for the edge to write.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// edge adapts a route's handler to http.Handler. It is the only place that
+// writes errors: it names the request, checks the token and the query,
+// runs the handler and renders what it returns in the jdcloud envelope,
+// in the language of Accept-Language.
+func (s *server) edge(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := requestID(r)
+		w.Header().Set("X-Request-Id", id)
+		err := s.serve(rt, w, r)
+		if err == nil {
+			return
+		}
+		lang := errcode.ParseLang(r.Header.Get("Accept-Language"), errcode.English)
+		if errcode.Has(err, errcode.Unauthenticated) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate-admin"`)
+		}
+		e := errcode.Write(w, errcode.DialectJDCloud, lang, id, err)
+		if e.Cond.HTTP() >= 500 {
+			s.log.Error("admin request failed", "requestId", id, "method", r.Method, "path", r.URL.Path,
+				"code", e.Cond.Code(), "err", err)
+		}
+	})
+}
+
+// serve runs the checks every route shares, then the handler. A panic in
+// the handler becomes an internal error rather than a dropped connection.
+func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err error) {
+	if !rt.public && !s.authorized(r) {
+		return errcode.New(errcode.Unauthenticated, "")
+	}
+	q, qerr := url.ParseQuery(r.URL.RawQuery)
+	if qerr != nil {
+		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "query", Detail: "malformed query string"}
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(rt.query, k) {
+			return errcode.New(errcode.ArgumentNotSupport, k)
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = errcode.Wrap(errcode.Internal, fmt.Errorf("panic: %v", p))
+		}
+	}()
+	return rt.h(w, r)
+}
+
+// authorized reports whether r carries the admin token. Both sides are
+// hashed first so that the comparison takes the same time whatever the
+// length of the guess.
+func (s *server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	const scheme = "Bearer "
+	if !s.hasToken || len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):])))
+	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
+}
+
+// requestID returns the caller's X-Request-Id when it is a sane token (1
+// to 64 characters of letters, digits, ".", "_" and "-", so that it is
+// safe in logs and headers), and a new random one otherwise.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); saneID(id) {
+		return id
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails; see crypto/rand.Read
+	return hex.EncodeToString(b[:])
+}
+
+func saneID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// noRoute answers what no route matches: errcode.MethodNotSupported with
+// an Allow header when the path exists with other methods, errcode.NotFound
+// otherwise.
+func (s *server) noRoute(mux *http.ServeMux) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allow []string
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return errcode.New(errcode.MethodNotSupported, r.Method)
+		}
+		return errcode.New(errcode.NotFound, "route "+r.Method+" "+r.URL.Path)
+	}
+}
