@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -510,4 +511,30 @@ func backendFunc(t *testing.T, f http.HandlerFunc) string {
 	s := httptest.NewServer(f)
 	t.Cleanup(s.Close)
 	return s.URL
+}
+
+// TestCutResponseAborts checks that a backend that dies halfway through
+// its body makes the gateway drop the client's connection rather than end
+// the answer as if it were whole, and that the call is still accounted.
+func TestCutResponseAborts(t *testing.T) {
+	cut, _ := proxytest.RawServer(t, func(c *net.TCPConn) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
+		c.SetLinger(0)
+	})
+	h := newHarness(t, Config{}, published(jd, model.EnvOnline, httpBackend(1000, cut),
+		api("x", "GET", "/x", model.MatchAbsolute, "")))
+	// The status line may or may not have left the gateway's buffer
+	// before the cut: either way the client must see a failure.
+	resp, err := h.client.Do(h.request("GET", "g-abc123.localhost", "/x", nil))
+	if err == nil {
+		b, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr == nil {
+			t.Errorf("read %q whole; want the connection cut", b)
+		}
+	}
+	h.waitServed(1)
+	if got := h.counter("tollgate_requests_total", map[string]string{"status": "200", "code": "SOURCE_UNAVAILABLE"}); got != 1 {
+		t.Errorf("requests_total{status=200,code=SOURCE_UNAVAILABLE} = %v, want 1", got)
+	}
 }
