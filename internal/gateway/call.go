@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -59,5 +58,3 @@ func (c *Call) begin(w http.ResponseWriter, r *http.Request) {
 func (c *Call) end() {
 	*c = Call{pathBuf: c.pathBuf[:0]}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -105,10 +106,12 @@ func (g *Gateway) fail(c *Call, err error) {
 		dialect, lang = c.Env.Group.Dialect, c.Env.Group.Language
 	}
 	lang = errcode.ParseLang(c.R.Header.Get("Accept-Language"), lang)
+	// Rendered here rather than by errcode.Write so that the bytes sent
+	// are known to the accounting.
 	status, body := e.Render(dialect, lang, c.RequestID)
 	h := c.W.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	c.W.WriteHeader(status)
 	n, _ := c.W.Write(body)

@@ -17,8 +17,8 @@ var errHeaderTimeout = errors.New("proxy: no response headers within the backend
 
 // classify maps a failed upstream exchange to its condition, and says
 // whether it was a connection failure that counts against the target's
-// health. ctx is the call's context, in the request's.
-func classify(r *http.Request, ctx context.Context, err error) (cond *errcode.Condition, connFailure bool) {
+// health. ctx is the call's context, derived from r's.
+func classify(ctx context.Context, r *http.Request, err error) (cond *errcode.Condition, connFailure bool) {
 	var ee *errcode.Error
 	switch {
 	case r.Context().Err() != nil:

@@ -91,7 +91,7 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 		err = errHeaderTimeout
 	}
 	if err != nil {
-		cond, connFailure := classify(r, ctx, err)
+		cond, connFailure := classify(ctx, r, err)
 		if connFailure {
 			p.failed(t)
 		}
@@ -217,7 +217,7 @@ func copyBody(w http.ResponseWriter, resp *http.Response, r *http.Request) (int6
 			return n, nil
 		}
 		if rerr != nil {
-			cond, _ := classify(r, r.Context(), rerr)
+			cond, _ := classify(r.Context(), r, rerr)
 			return n, errcode.Wrap(cond, rerr)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -276,7 +277,7 @@ func TestPassiveHealthRecovers(t *testing.T) {
 	if err := call(); !errcode.Has(err, errcode.Unavailable) {
 		t.Fatalf("err = %v, want UNAVAILABLE while cooling down", err)
 	}
-	l, err := listenOn(addr)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Skipf("cannot listen on %s again: %v", addr, err)
 	}

@@ -4,6 +4,7 @@
 package telemetry
 
 import (
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -154,63 +155,42 @@ func (s *Series) Observe(o Outcome) {
 }
 
 func (s *Series) requests(status int, code string) prometheus.Counter {
-	k := outcomeKey{status, code}
-	if p := s.outcomes.Load(); p != nil {
-		if c, ok := (*p)[k]; ok {
+	return lookupOrBind(&s.mu, &s.outcomes, outcomeKey{status, code}, func() prometheus.Counter {
+		return s.m.requests.WithLabelValues(s.labels.Group, s.labels.API, s.labels.Environment, strconv.Itoa(status), code)
+	})
+}
+
+func (s *Series) upstreamErrors(code string) prometheus.Counter {
+	return lookupOrBind(&s.mu, &s.errors, code, func() prometheus.Counter {
+		return s.m.upstreamErrors.WithLabelValues(s.labels.Group, s.labels.Environment, code)
+	})
+}
+
+// lookupOrBind returns the counter of k in the copy-on-write map at p. On
+// a miss it binds one with bind, under mu, and publishes a new map with it:
+// readers never lock, and a key is bound once.
+func lookupOrBind[K comparable](mu *sync.Mutex, p *atomic.Pointer[map[K]prometheus.Counter], k K, bind func() prometheus.Counter) prometheus.Counter {
+	if m := p.Load(); m != nil {
+		if c, ok := (*m)[k]; ok {
 			return c
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.outcomes.Load()
+	mu.Lock()
+	defer mu.Unlock()
+	old := p.Load()
 	if old != nil {
 		if c, ok := (*old)[k]; ok {
 			return c
 		}
 	}
-	c := s.m.requests.WithLabelValues(s.labels.Group, s.labels.API, s.labels.Environment, strconv.Itoa(status), code)
-	next := make(map[outcomeKey]prometheus.Counter, 1+lenOf(old))
+	c := bind()
+	next := make(map[K]prometheus.Counter, lenOf(old)+1)
 	if old != nil {
-		for k, v := range *old {
-			next[k] = v
-		}
+		maps.Copy(next, *old)
 	}
 	next[k] = c
-	s.outcomes.Store(&next)
+	p.Store(&next)
 	return c
-}
-
-func (s *Series) upstreamErrors(code string) prometheus.Counter {
-	if p := s.errors.Load(); p != nil {
-		if c, ok := (*p)[code]; ok {
-			return c
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.errors.Load()
-	if old != nil {
-		if c, ok := (*old)[code]; ok {
-			return c
-		}
-	}
-	c := s.m.upstreamErrors.WithLabelValues(s.labels.Group, s.labels.Environment, code)
-	next := make(map[string]prometheus.Counter, 1+lenOf(old))
-	if old != nil {
-		for k, v := range *old {
-			next[k] = v
-		}
-	}
-	next[code] = c
-	s.errors.Store(&next)
-	return c
-}
-
-func lenOf[K comparable, V any](p *map[K]V) int {
-	if p == nil {
-		return 0
-	}
-	return len(*p)
 }
 
 // Cache keeps the Series of one API (or one group environment) inside the
@@ -230,4 +210,11 @@ func (c *Cache) Series(m *Metrics, l Labels) *Series {
 	s := m.Series(l)
 	c.p.Store(s)
 	return s
+}
+
+func lenOf[K comparable, V any](p *map[K]V) int {
+	if p == nil {
+		return 0
+	}
+	return len(*p)
 }

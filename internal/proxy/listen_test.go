@@ -1,5 +1,0 @@
-package proxy
-
-import "net"
-
-func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
