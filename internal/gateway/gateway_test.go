@@ -538,3 +538,38 @@ func TestCutResponseAborts(t *testing.T) {
 		t.Errorf("requests_total{status=200,code=SOURCE_UNAVAILABLE} = %v, want 1", got)
 	}
 }
+
+// TestNotDeployed checks that a known group whose environment serves
+// nothing answers NotDeployed in the group's own dialect, not the
+// unknown-service error of the default dialect.
+func TestNotDeployed(t *testing.T) {
+	tencent := group("g-tc", errcode.DialectTencent, errcode.English)
+	market := group("g-mk", errcode.DialectMarket, errcode.Chinese)
+	h := newHarness(t, Config{},
+		published(tencent, model.EnvOnline, nil, api("x", "GET", "/x", model.MatchAbsolute, "")),
+		model.Published{Group: tencent, Environment: model.EnvTest},
+		model.Published{Group: market, Environment: model.EnvOnline},
+	)
+	tests := []struct {
+		host   string
+		status int
+		body   string
+	}{
+		{"g-tc.localhost", 200, ""},
+		{"g-tc-test.localhost", 404, `"code":6100`},
+		{"g-mk.localhost", 404, `"code":"10003"`},
+		{"g-mk-preview.localhost", 404, `"status":"APIGW_SERVICE_NOT_FOUND"`},
+	}
+	for _, tt := range tests {
+		resp := h.get(tt.host, "/x")
+		if tt.status == 200 {
+			if resp.StatusCode == 404 {
+				t.Errorf("%s: got %d %s, want the deployed API", tt.host, resp.StatusCode, resp.body)
+			}
+			continue
+		}
+		if resp.StatusCode != tt.status || !strings.Contains(string(resp.body), tt.body) {
+			t.Errorf("%s: got %d %s, want %d with %s", tt.host, resp.StatusCode, resp.body, tt.status, tt.body)
+		}
+	}
+}

@@ -11,6 +11,9 @@ func (g *Gateway) resolve(c *Call) error {
 		return errcode.New(errcode.ServiceNotFound, "")
 	}
 	c.Env = env
+	if !env.Deployed() {
+		return errcode.New(errcode.NotDeployed, string(env.Environment))
+	}
 	return nil
 }
 

@@ -147,7 +147,10 @@ type Deployment struct {
 type Published struct {
 	Group       Group
 	Environment Environment
-	Revision    Revision
+	// Revision is the deployed revision. Its zero value means nothing is
+	// deployed: the group is known, so its host answers NotDeployed in
+	// the group's own dialect rather than an unknown-service error.
+	Revision Revision
 	// Backend is nil when the environment has none configured.
 	Backend *Backend
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -149,4 +150,25 @@ func (g *Group) ApplyDefaults() {
 	if g.Language == "" {
 		g.Language = errcode.English
 	}
+}
+
+// ValidateGroupID checks a group id chosen by the caller rather than
+// generated (the demo group's, an imported one): it becomes the first label
+// of the group's host names, so it must be a lowercase DNS label of 1 to 40
+// characters that starts with a letter, and it must not end in "-test" or
+// "-preview", which would make {id}-test.{base} ambiguous.
+func ValidateGroupID(id string) error {
+	if id == "" || len(id) > 40 || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
+		return invalid("groupId", "%q is not a lowercase DNS label of 1 to 40 characters starting with a letter", id)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return invalid("groupId", "%q is not a lowercase DNS label of 1 to 40 characters starting with a letter", id)
+		}
+	}
+	if strings.HasSuffix(id, "-test") || strings.HasSuffix(id, "-preview") {
+		return invalid("groupId", "%q ends in -test or -preview, which name environments in host names", id)
+	}
+	return nil
 }

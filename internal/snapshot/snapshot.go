@@ -29,7 +29,8 @@ type envKey struct {
 type Env struct {
 	Group       model.Group // Dialect and Language filled with defaults
 	Environment model.Environment
-	Revision    string
+	// Revision is the deployed revision, "" when nothing is deployed.
+	Revision string
 	// Backend is where calls go; nil when the environment has none.
 	Backend *Backend
 	// Labels place requests of the environment that match no API.
@@ -85,7 +86,10 @@ func (s *Snapshot) Resolve(host string) (*Env, bool) {
 	return nil, false
 }
 
-// Env returns the environment env of group, if it is published.
+// Deployed reports whether a revision is deployed in the environment.
+func (e *Env) Deployed() bool { return e.Revision != "" }
+
+// Env returns the environment env of group, if it is known.
 func (s *Snapshot) Env(group string, env model.Environment) (*Env, bool) {
 	e, ok := s.envs[envKey{lower(group), env}]
 	return e, ok

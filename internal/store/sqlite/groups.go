@@ -18,7 +18,11 @@ func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, er
 	if err := g.Validate(); err != nil {
 		return model.Group{}, err
 	}
-	g.ID = store.NewID(store.GroupIDPrefix)
+	if g.ID == "" {
+		g.ID = store.NewID(store.GroupIDPrefix)
+	} else if err := model.ValidateGroupID(g.ID); err != nil {
+		return model.Group{}, err
+	}
 	g.CreatedAt = now()
 	g.UpdatedAt = g.CreatedAt
 	err := s.write(ctx, func(tx *sql.Tx) error {

@@ -1,0 +1,29 @@
+# Tollgate's everyday commands. `make help` lists them.
+GO ?= go
+
+.PHONY: help build run test lint fuzz bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/tollgate
+	$(GO) build -o bin/tollgate ./cmd/tollgate
+
+run: ## run Tollgate with the demo group (data :8080, admin 127.0.0.1:9080)
+	$(GO) run ./cmd/tollgate serve
+
+test: ## the whole test suite, as CI runs it
+	./scripts/test.sh
+
+lint: ## gofmt and go vet only
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+	./scripts/fuzz.sh $(or $(FUZZTIME),30s)
+
+bench: ## load benchmark: backend direct vs nginx vs Tollgate, writes docs/benchmarks.md
+	./scripts/bench.sh
+
+clean: ## remove build output
+	rm -rf bin

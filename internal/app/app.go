@@ -1,0 +1,318 @@
+// Package app wires Tollgate together: the store, the compiled snapshot the
+// data plane serves from, the data-plane and admin listeners, and graceful
+// shutdown. It is the only package that knows every other one.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tollgate-gw/tollgate/internal/admin"
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/gateway"
+	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/snapshot"
+	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
+	"github.com/tollgate-gw/tollgate/internal/telemetry"
+)
+
+// Limits of a data-plane request.
+const (
+	maxHeaderBytes = 32 << 10
+	maxBodyBytes   = 10 << 20
+)
+
+// Config is what `tollgate serve` is told.
+type Config struct {
+	Listen          string
+	AdminListen     string
+	DataDir         string
+	BaseDomain      string
+	TLSCert, TLSKey string
+	MaxInFlight     int
+	ShutdownTimeout time.Duration
+	Demo            bool
+	AccessLog       bool
+
+	// Stdout receives the access log and the one-time admin token notice;
+	// Stderr the operational log. Nil means discard.
+	Stdout, Stderr io.Writer
+}
+
+// Server is a running Tollgate.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	store     store.Store
+	snapshots *snapshot.Holder
+	accessLog *telemetry.AccessLog
+
+	data, admin     *http.Server
+	dataLn, adminLn net.Listener
+	reloadMu        sync.Mutex
+	serveErr        chan error
+	AdminToken      string
+}
+
+// Start opens the store, compiles the first snapshot and starts both
+// listeners. The caller must call Shutdown.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	if cfg.BaseDomain == "" {
+		cfg.BaseDomain = "localhost"
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       slog.New(slog.NewJSONHandler(cfg.Stderr, nil)),
+		snapshots: new(snapshot.Holder),
+		serveErr:  make(chan error, 2),
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.close()
+		}
+	}()
+
+	st, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.store = st
+	// The first start is the one that finds no admin token. The demo group
+	// is created before the token, so that a start that failed half-way
+	// is still a first start the next time.
+	token, err := loadToken(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
+		if cfg.Demo {
+			if err := seedDemo(ctx, st); err != nil && !errcode.Has(err, errcode.GroupNameRepeat) {
+				return nil, fmt.Errorf("create demo group: %w", err)
+			}
+		}
+		if token, err = createToken(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(cfg.Stdout, "Admin token (shown once; kept in %s): %s\n", tokenPath(cfg.DataDir), token)
+	}
+	s.AdminToken = token
+	if err := s.reload(ctx); err != nil {
+		return nil, err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := telemetry.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AccessLog {
+		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
+		if err := metrics.WatchAccessLog(s.accessLog); err != nil {
+			return nil, err
+		}
+	}
+	dataHandler := gateway.New(gateway.Config{
+		Snapshots:      s.snapshots,
+		Metrics:        metrics,
+		AccessLog:      s.accessLog,
+		MaxInFlight:    cfg.MaxInFlight,
+		MaxHeaderBytes: maxHeaderBytes,
+		MaxBodyBytes:   maxBodyBytes,
+	})
+	adminHandler := admin.New(admin.Config{
+		Store:    st,
+		Token:    token,
+		OnChange: func() { s.onChange() },
+		Logger:   s.log,
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", adminHandler)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", s.ready)
+
+	s.data = &http.Server{
+		Handler:           dataHandler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		// Above the gateway's own limit, so that the gateway answers
+		// oversized headers with an envelope; net/http's is a backstop.
+		MaxHeaderBytes: 2 * maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.admin = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.dataLn, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("data listener: %w", err)
+	}
+	if s.adminLn, err = net.Listen("tcp", cfg.AdminListen); err != nil {
+		return nil, fmt.Errorf("admin listener: %w", err)
+	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		s.data.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.dataLn = tls.NewListener(s.dataLn, s.data.TLSConfig)
+	}
+	go s.serve(s.data, s.dataLn)
+	go s.serve(s.admin, s.adminLn)
+	s.log.Info("tollgate started", "listen", s.dataLn.Addr().String(), "admin", s.adminLn.Addr().String(),
+		"data", cfg.DataDir, "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "")
+	ok = true
+	return s, nil
+}
+
+func (s *Server) serve(srv *http.Server, ln net.Listener) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.serveErr <- err
+	}
+}
+
+// Addr returns the data listener's address.
+func (s *Server) Addr() net.Addr { return s.dataLn.Addr() }
+
+// AdminAddr returns the admin listener's address.
+func (s *Server) AdminAddr() net.Addr { return s.adminLn.Addr() }
+
+// Err returns a channel that receives a listener's fatal error.
+func (s *Server) Err() <-chan error { return s.serveErr }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.snapshots.Load() == nil {
+		http.Error(w, "no snapshot", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+// reload compiles a new snapshot from the store and swaps it in. Reloads
+// are serialized so that an older configuration never replaces a newer one.
+func (s *Server) reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	pubs, err := s.store.LoadPublished(ctx)
+	if err != nil {
+		return fmt.Errorf("load published configuration: %w", err)
+	}
+	groups, _, err := s.store.ListGroups(ctx, store.Page{Number: 1, Size: math.MaxInt32})
+	if err != nil {
+		return fmt.Errorf("load groups: %w", err)
+	}
+	pubs = withUndeployed(pubs, groups)
+	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain}, pubs); err != nil {
+		return fmt.Errorf("compile snapshot: %w", err)
+	}
+	return nil
+}
+
+// withUndeployed adds an entry with no revision for each environment of
+// each group that serves nothing, so that the data plane knows the group
+// and answers in its dialect.
+func withUndeployed(pubs []model.Published, groups []model.Group) []model.Published {
+	type key struct {
+		group string
+		env   model.Environment
+	}
+	have := make(map[key]bool, len(pubs))
+	for _, p := range pubs {
+		have[key{p.Group.ID, p.Environment}] = true
+	}
+	for _, g := range groups {
+		for _, env := range model.Environments {
+			if !have[key{g.ID, env}] {
+				pubs = append(pubs, model.Published{Group: g, Environment: env})
+			}
+		}
+	}
+	return pubs
+}
+
+func (s *Server) onChange() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.reload(ctx); err != nil {
+		// The previous snapshot keeps serving; the admin change is in
+		// the store and the next successful reload picks it up.
+		s.log.Error("reload failed", "err", err)
+	}
+}
+
+// Shutdown stops accepting, waits for in-flight requests until ctx is done,
+// then closes the store and flushes the access log.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.data != nil {
+		errs = append(errs, s.data.Shutdown(ctx))
+	}
+	if s.admin != nil {
+		errs = append(errs, s.admin.Shutdown(ctx))
+	}
+	s.close()
+	return errors.Join(errs...)
+}
+
+func (s *Server) close() {
+	if s.dataLn != nil && s.data == nil {
+		s.dataLn.Close()
+	}
+	if s.adminLn != nil && s.admin == nil {
+		s.adminLn.Close()
+	}
+	if s.accessLog != nil {
+		s.accessLog.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+
+// Run starts Tollgate and serves until ctx is cancelled (SIGINT, SIGTERM),
+// then shuts down gracefully within cfg.ShutdownTimeout.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cfg.Stderr, "tollgate: serving on %s (admin %s)\n", s.Addr(), s.AdminAddr())
+	select {
+	case <-ctx.Done():
+	case err := <-s.Err():
+		s.Shutdown(context.Background())
+		return err
+	}
+	s.log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/app"
+)
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Listen, "listen", ":8080", "data-plane `address`")
+	fs.StringVar(&cfg.AdminListen, "admin-listen", "127.0.0.1:9080", "admin API, metrics and health `address`")
+	fs.StringVar(&cfg.DataDir, "data", "./tollgate-data", "data `directory`: SQLite store and admin token")
+	fs.StringVar(&cfg.BaseDomain, "base-domain", "localhost", "groups are served at {groupId}[-test|-preview].`domain`")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate `file` for TLS on the data listener")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key `file` for TLS on the data listener")
+	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", 10000, "requests in flight past which the data plane answers busy at once (0: no limit)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests at shutdown")
+	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
+	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return exitUsage{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return exitUsage{"unexpected argument " + fs.Arg(0)}
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return exitUsage{"--tls-cert and --tls-key go together"}
+	}
+	cfg.Stdout, cfg.Stderr = stdout, stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return app.Run(ctx, cfg)
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# scripts/bench.sh (make bench): the product load benchmark.
+#
+# Builds bin/tollgate, starts a one-worker nginx backend, an nginx proxy_pass
+# with upstream keepalive and Tollgate (GOMAXPROCS=1), configures Tollgate
+# through its admin API (one group, one API GET /hello, deployed to test),
+# then measures in one run, with the layout and method of bench/lib.sh
+# (wrk on CPU 0; backend and proxy on CPU 1, one worker each; interleaved
+# rounds; medians; CPU time per request from /proc/PID/stat):
+#
+#   direct    the backend itself
+#   nginx     nginx proxy_pass, upstream keepalive
+#   tollgate  Tollgate proxying one API
+#
+# Prints the table and writes it into the "Latest make bench" section of
+# docs/benchmarks.md (replacing the previous one). Every process it starts is
+# stopped on exit; traffic goes to 127.0.0.1 only.
+#
+# Environment:
+#   BENCH_ROUNDS=3 BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNS=50
+#   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
+#   BENCH_NO_DOCS=1       do not touch docs/benchmarks.md
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=../bench/lib.sh
+. "$root/bench/lib.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
+trap 'bench_cleanup; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+bench_need_tools
+with_tollgate=1
+[ "${BENCH_NO_TOLLGATE:-}" = 1 ] && with_tollgate=0
+
+if [ "$with_tollgate" = 1 ]; then
+	bench_log "building bin/tollgate"
+	go build -o bin/tollgate ./cmd/tollgate || bench_die "go build ./cmd/tollgate failed"
+fi
+
+machine=$(bench_machine) # before our own processes load the machine
+
+bport=$(bench_free_port)
+bench_start_backend "$work/backend" "$bport"
+bench_wait_ok "http://127.0.0.1:$bport/hello" || bench_die "backend does not answer"
+bench_add_target direct "http://127.0.0.1:$bport/hello" "" "$BACKEND_PID"
+
+nport=$(bench_free_port)
+bench_start_nginx_proxy "$work/nginx" "$nport" "$bport"
+bench_add_target nginx "http://127.0.0.1:$nport/hello" "" "$NGINX_PROXY_PID"
+
+# admin METHOD PATH [JSON]: one admin API call; prints the response body.
+admin() {
+	local method=$1 path=$2 data=${3:-} out code
+	out="$work/admin.out"
+	code=$(curl -sS -m 10 -o "$out" -w '%{http_code}' -X "$method" \
+		-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		${data:+--data "$data"} "http://127.0.0.1:$aport$path") || code=000
+	case $code in
+	2??) cat "$out" ;;
+	*) bench_die "admin $method $path: HTTP $code: $(cat "$out" 2>/dev/null)" ;;
+	esac
+}
+
+if [ "$with_tollgate" = 1 ]; then
+	tport=$(bench_free_port)
+	aport=$(bench_free_port)
+	data="$work/tollgate-data"
+	mkdir -p "$data"
+	# Pinned like the others: CPU 1, one P.
+	GOMAXPROCS=1 bench_spawn "$work/tollgate.log" "$root/bin/tollgate" serve \
+		--listen "127.0.0.1:$tport" --admin-listen "127.0.0.1:$aport" \
+		--data "$data" --base-domain localhost
+	tollgate_pid=$SPAWNED_PID
+	for _ in $(seq 1 300); do
+		curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" 2>/dev/null && [ -s "$data/admin-token" ] && break
+		kill -0 "$tollgate_pid" 2>/dev/null || { cat "$work/tollgate.log" >&2; bench_die "tollgate exited"; }
+		sleep 0.1
+	done
+	curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" ||
+		{ cat "$work/tollgate.log" >&2; bench_die "tollgate not ready after 30 s"; }
+	token=$(tr -d ' \r\n' <"$data/admin-token")
+
+	bench_log "configuring Tollgate through its admin API"
+	group=$(admin POST /v1/groups '{"name":"bench"}' | sed -n 's/.*"groupId"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
+	[ -n "$group" ] || bench_die "POST /v1/groups returned no groupId"
+	admin POST "/v1/groups/$group/apis" '{"name":"hello","method":"GET","path":"/hello"}' >/dev/null
+	admin PUT "/v1/groups/$group/backends/test" "{\"type\":\"http\",\"urls\":[\"http://127.0.0.1:$bport\"]}" >/dev/null
+	admin POST "/v1/groups/$group/revisions" '{"revision":"1.0.0"}' >/dev/null
+	admin POST "/v1/groups/$group/deployments" '{"revision":"1.0.0","environment":"test"}' >/dev/null
+	thost="$group-test.localhost"
+	bench_wait_ok "http://127.0.0.1:$tport/hello" "$thost" || {
+		curl -sS -m 2 -i -H "Host: $thost" "http://127.0.0.1:$tport/hello" >&2 || true
+		bench_die "Tollgate does not proxy $thost/hello to the backend"
+	}
+	bench_add_target tollgate "http://127.0.0.1:$tport/hello" "$thost" "$tollgate_pid"
+fi
+
+raw="$work/raw.txt"
+bench_run "$raw"
+mkdir -p bench/out
+cp "$raw" bench/out/bench-raw.txt
+
+date=$(date -u +'%Y-%m-%d %H:%M UTC')
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+section="$work/section.md"
+{
+	echo "## Latest make bench"
+	echo
+	echo "Written by \`scripts/bench.sh\`; do not edit by hand."
+	echo
+	echo "- Command: \`make bench\` (\`BENCH_ROUNDS=$BENCH_ROUNDS BENCH_DURATION=$BENCH_DURATION BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=$BENCH_CONNS scripts/bench.sh\`)"
+	echo "- Date: $date, commit $commit"
+	echo "- Machine: $machine"
+	echo "- Layout: wrk -t1 -c$BENCH_CONNS pinned to CPU $BENCH_WRK_CPU; the backend (nginx, 1 worker, 50-byte JSON) and the proxy under test pinned to CPU $BENCH_SUT_CPU, one worker each (nginx worker_processes 1; Tollgate GOMAXPROCS=1); $BENCH_ROUNDS interleaved rounds x ${BENCH_DURATION}s after a ${BENCH_WARMUP}s warm-up per target; medians. CPU µs/req is the proxy process's utime+stime from /proc/PID/stat over the run divided by the requests wrk counted (for \`direct\`, the backend's)."
+	echo
+	bench_table "$raw" nginx direct
+	if [ "$with_tollgate" = 1 ]; then
+		echo
+		awk -v tr="$(bench_col "$raw" tollgate 3)" -v nr="$(bench_col "$raw" nginx 3)" -v dr="$(bench_col "$raw" direct 3)" \
+			-v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
+			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (%.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput.\n", tr / nr, tc / nc, tc, nc, tr / dr
+		}'
+	fi
+	echo
+} >"$section"
+
+echo
+cat "$section"
+if [ "$with_tollgate" = 1 ] && [ "${BENCH_NO_DOCS:-}" != 1 ]; then
+	bench_replace_section docs/benchmarks.md "Latest make bench" "$section"
+	bench_log "wrote the \"Latest make bench\" section of docs/benchmarks.md"
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test.sh runs Tollgate's whole test suite from a clean checkout: formatting,
+# go vet, and every package's tests (unit, end-to-end against the real
+# binary) under the race detector. It is the README's test command and what
+# CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v go >/dev/null 2>&1; then
+	if [ -x /usr/local/go/bin/go ]; then
+		export PATH="/usr/local/go/bin:$PATH"
+	else
+		echo "test.sh: Go 1.26 or newer is required (https://go.dev/dl/)" >&2
+		exit 1
+	fi
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/*'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-formatted:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 20m ./...
