@@ -36,9 +36,38 @@ type Group struct {
 	Description string          `json:"description"`
 	Dialect     errcode.Dialect `json:"dialect"`
 	Language    errcode.Lang    `json:"language"`
-	CreatedAt   time.Time       `json:"createdAt"`
-	UpdatedAt   time.Time       `json:"updatedAt"`
+	// Owner is the pin of the account that owns the group; "" for a group
+	// created with the admin token.
+	Owner string `json:"owner,omitempty"`
+	// AuthType says how callers prove who they are: AuthNone,
+	// AuthSignature or AuthAppKey.
+	AuthType string `json:"authType"`
+	// Schemes lists the signature schemes accepted (auth.Names()); empty
+	// accepts every scheme of the AuthType.
+	Schemes []string `json:"schemes,omitempty"`
+	// ReplayWindowSeconds is how far a request's time may be from the
+	// gateway's, either way (default 300).
+	ReplayWindowSeconds int `json:"replayWindowSeconds,omitempty"`
+	// SignRegion and SignService, when set, pin the credential scope of
+	// the SigV4-family schemes; otherwise the client's are taken.
+	SignRegion  string `json:"signRegion,omitempty"`
+	SignService string `json:"signService,omitempty"`
+	// AllowedPins, when not empty, restricts callers to these accounts
+	// (and their users) whatever the authorizations say.
+	AllowedPins []string  `json:"allowedPins,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
+
+// Auth types of a group.
+const (
+	AuthNone      = "none"
+	AuthSignature = "signature"
+	AuthAppKey    = "appkey"
+)
+
+// DefaultReplayWindowSeconds is the replay window of a group that sets none.
+const DefaultReplayWindowSeconds = 300
 
 // Match types of an API's path.
 const (
