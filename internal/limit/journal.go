@@ -1,0 +1,420 @@
+package limit
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// The journal is an append-only log of records in numbered segment files
+// (journal-<seq>.log), written by one goroutine with group commit.
+//
+// Each record is framed as
+//
+//	length uint32 LE | CRC-32C of the payload uint32 LE | payload
+//
+// so that a reader finds where a record torn by a crash begins and stops
+// there. Appending only copies the frame into the pending batch, under a
+// mutex held for a copy; the writer takes the whole batch, computes the
+// CRCs off the callers' goroutines, writes it with one write and makes it
+// durable with one fsync. A batch is written when a caller waits for it
+// (Sync), when it holds maxRecords records, or delay after its first
+// record, whichever comes first; while one batch is being synced the next
+// one fills, so waiting callers share fsyncs.
+//
+// A crash loses only records not yet written: with kill -9, the pending
+// batch (at most delay's worth, unless synced); with a power cut, anything
+// not yet synced. Every record appended before a Sync that returned nil
+// survives both. A segment is never appended to after a restart; a torn
+// tail is cut off when the journal is opened.
+type journal struct {
+	dir        string
+	delay      time.Duration
+	maxRecords int
+	full       func() // called by the writer when a segment passes fullAt
+	fullAt     int64
+
+	mu       sync.Mutex
+	buf      []byte // frames of the pending batch
+	spare    []byte // the last written batch's buffer, for reuse
+	nrec     int
+	pending  *batch       // the batch buf will be written in
+	inflight *batch       // the batch being written, or nil
+	urgent   bool         // someone waits for pending
+	rotate   chan rotated // set while a new segment is asked for
+	err      error        // the first write error; sticky
+	closed   bool
+
+	kick chan struct{} // wakes the writer; capacity 1
+	done chan struct{} // closed when the writer has exited
+
+	// Owned by the writer.
+	f        *os.File
+	seq      uint64
+	size     int64
+	signaled bool
+}
+
+// batch is a group of records written and synced together.
+type batch struct {
+	done chan struct{} // closed when written and synced, or failed
+	err  error
+}
+
+// rotated is the writer's answer to next.
+type rotated struct {
+	seq uint64
+	err error
+}
+
+const (
+	frameHeader = 8
+	maxRecord   = 1 << 20 // a longer frame is taken for a torn one
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
+func segmentName(seq uint64) string { return fmt.Sprintf("journal-%016x.log", seq) }
+
+// segments lists the segment numbers in dir, in order.
+func segments(dir string) ([]uint64, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "journal-*.log"))
+	if err != nil {
+		return nil, err
+	}
+	var seqs []uint64
+	for _, n := range names {
+		var seq uint64
+		base := filepath.Base(n)
+		if _, err := fmt.Sscanf(base, "journal-%016x.log", &seq); err == nil && segmentName(seq) == base {
+			seqs = append(seqs, seq)
+		}
+	}
+	slices.Sort(seqs)
+	return seqs, nil
+}
+
+// replaySegment calls fn with each whole record of segment seq in order.
+// It stops at the first frame that is short, too long or fails its CRC:
+// the tail torn by a crash, which it cuts off so that the file ends with
+// its last whole record.
+func replaySegment(dir string, seq uint64, fn func([]byte) error) error {
+	name := filepath.Join(dir, segmentName(seq))
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	good, err := readFrames(data, fn)
+	if err != nil {
+		return fmt.Errorf("limit: %s at offset %d: %w", name, good, err)
+	}
+	if good < len(data) {
+		return os.Truncate(name, int64(good))
+	}
+	return nil
+}
+
+// readFrames calls fn with each whole frame's payload and returns the
+// length of the whole frames. An error from fn stops it.
+func readFrames(data []byte, fn func([]byte) error) (int, error) {
+	off := 0
+	for len(data)-off >= frameHeader {
+		n := int(binary.LittleEndian.Uint32(data[off:]))
+		sum := binary.LittleEndian.Uint32(data[off+4:])
+		// A zero length is torn too: file systems can leave zeros where
+		// a crash cut a write short, and an empty frame has CRC 0.
+		if n == 0 || n > maxRecord || len(data)-off-frameHeader < n {
+			break
+		}
+		p := data[off+frameHeader : off+frameHeader+n]
+		if crc32.Checksum(p, castagnoli) != sum {
+			break
+		}
+		if err := fn(p); err != nil {
+			return off, err
+		}
+		off += frameHeader + n
+	}
+	return off, nil
+}
+
+// appendFrame appends p to b as a frame with its CRC.
+func appendFrame(b, p []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(p, castagnoli))
+	return append(b, p...)
+}
+
+// openJournal starts a new segment numbered seq in dir and the writer. The
+// caller has replayed the segments before it. full, if not nil, is called
+// from the writer once a segment grows past fullAt bytes.
+func openJournal(dir string, seq uint64, delay time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
+	j := &journal{
+		dir:        dir,
+		delay:      delay,
+		maxRecords: maxRecords,
+		fullAt:     fullAt,
+		full:       full,
+		pending:    newBatch(),
+		kick:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		seq:        seq,
+	}
+	if err := j.create(); err != nil {
+		return nil, err
+	}
+	go j.run()
+	return j, nil
+}
+
+// create opens segment j.seq, new and empty, and makes its name durable.
+func (j *journal) create() error {
+	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seq)), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syncDir(j.dir); err != nil {
+		f.Close()
+		return err
+	}
+	j.f, j.size, j.signaled = f, 0, false
+	return nil
+}
+
+// syncDir makes the creation, removal and renaming of files in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// append adds the record p to the pending batch. It never waits for I/O.
+// It returns the journal's first write error, if any: p is still queued,
+// but may not survive a crash.
+func (j *journal) append(p []byte) error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return ErrClosed
+	}
+	first := len(j.buf) == 0
+	// The CRC is left for the writer to fill in.
+	j.buf = binary.LittleEndian.AppendUint32(j.buf, uint32(len(p)))
+	j.buf = append(j.buf, 0, 0, 0, 0)
+	j.buf = append(j.buf, p...)
+	j.nrec++
+	wake := first || j.nrec == j.maxRecords
+	err := j.err
+	j.mu.Unlock()
+	if wake {
+		j.wake()
+	}
+	return err
+}
+
+func (j *journal) wake() {
+	select {
+	case j.kick <- struct{}{}:
+	default:
+	}
+}
+
+// sync waits until every record appended before it is durable.
+func (j *journal) sync(ctx context.Context) error {
+	j.mu.Lock()
+	var b *batch
+	switch {
+	case len(j.buf) > 0:
+		b = j.pending
+		j.urgent = true
+	case j.inflight != nil:
+		b = j.inflight
+	}
+	err := j.err
+	j.mu.Unlock()
+	if b == nil {
+		return err
+	}
+	j.wake()
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// next ends the current segment after the pending batch and starts the
+// next one. Every record appended before next was called is in a segment
+// before the returned number, and durable; every record appended after it
+// returns is in that segment or later.
+func (j *journal) next() (uint64, error) {
+	reply := make(chan rotated, 1)
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return 0, ErrClosed
+	}
+	j.rotate = reply
+	j.mu.Unlock()
+	j.wake()
+	r := <-reply
+	return r.seq, r.err
+}
+
+// removeBefore deletes the segments numbered below seq.
+func (j *journal) removeBefore(seq uint64) error {
+	seqs, err := segments(j.dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range seqs {
+		if s < seq {
+			errs = append(errs, os.Remove(filepath.Join(j.dir, segmentName(s))))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return syncDir(j.dir)
+}
+
+// close writes what is pending, stops the writer and closes the segment.
+func (j *journal) close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return ErrClosed
+	}
+	j.closed = true
+	j.mu.Unlock()
+	j.wake()
+	<-j.done
+	err := j.f.Close()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return errors.Join(j.err, err)
+}
+
+// run is the writer.
+func (j *journal) run() {
+	defer close(j.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		j.mu.Lock()
+		for len(j.buf) == 0 && j.rotate == nil && !j.closed {
+			j.mu.Unlock()
+			<-j.kick
+			j.mu.Lock()
+		}
+		if len(j.buf) == 0 && j.rotate == nil && j.closed {
+			j.mu.Unlock()
+			return
+		}
+		if !j.due() {
+			// Let the batch fill, up to delay after its first record.
+			j.mu.Unlock()
+			timer.Reset(j.delay)
+		wait:
+			for {
+				select {
+				case <-timer.C:
+					break wait
+				case <-j.kick:
+					j.mu.Lock()
+					due := j.due()
+					j.mu.Unlock()
+					if due {
+						timer.Stop()
+						break wait
+					}
+				}
+			}
+			j.mu.Lock()
+		}
+		buf, b := j.buf, j.pending
+		j.buf, j.spare = j.spare[:0], nil
+		j.pending, j.inflight = newBatch(), b
+		j.urgent, j.nrec = false, 0
+		rot := j.rotate
+		j.rotate = nil
+		j.mu.Unlock()
+
+		err := j.write(buf)
+		if rot != nil {
+			if err == nil {
+				err = j.startNext()
+			}
+			rot <- rotated{seq: j.seq, err: err}
+		}
+
+		j.mu.Lock()
+		if err != nil && j.err == nil {
+			j.err = err
+		}
+		b.err = j.err
+		j.inflight = nil
+		if cap(buf) <= 4<<20 {
+			// Keep the buffer unless a burst made it huge.
+			j.spare = buf[:0]
+		}
+		j.mu.Unlock()
+		close(b.done)
+	}
+}
+
+// due reports whether the pending batch must be written now. j.mu is held.
+func (j *journal) due() bool {
+	return j.urgent || j.nrec >= j.maxRecords || j.rotate != nil || j.closed
+}
+
+// write fills in the CRCs of the frames in buf, writes and syncs them.
+func (j *journal) write(buf []byte) error {
+	if j.err != nil {
+		return j.err
+	}
+	for off := 0; off < len(buf); {
+		n := int(binary.LittleEndian.Uint32(buf[off:]))
+		p := buf[off+frameHeader : off+frameHeader+n]
+		binary.LittleEndian.PutUint32(buf[off+4:], crc32.Checksum(p, castagnoli))
+		off += frameHeader + n
+	}
+	if len(buf) > 0 {
+		if _, err := j.f.Write(buf); err != nil {
+			return err
+		}
+		j.size += int64(len(buf))
+	}
+	if err := j.f.Sync(); err != nil {
+		return err
+	}
+	if j.full != nil && !j.signaled && j.size >= j.fullAt {
+		j.signaled = true
+		j.full()
+	}
+	return nil
+}
+
+// startNext closes the current segment, already synced, and creates the
+// next.
+func (j *journal) startNext() error {
+	if err := j.f.Close(); err != nil {
+		return err
+	}
+	j.seq++
+	return j.create()
+}

@@ -1,0 +1,204 @@
+// Package limit counts everything the data plane counts: rate limits,
+// single-use nonces, quotas, balance holds and usage. All of it goes through
+// one small interface, Counter, so that a distributed engine (Redis) can
+// replace the in-memory one (Memory) without touching the pipeline.
+//
+// Rate limits are taken at admission (Allow). Quotas and money are reserved
+// at admission (Reserve) and committed only when the backend answered with
+// success (Commit), released otherwise (Release); a reservation nobody
+// settles expires and is released, so a crashed request never leaks quota.
+// A balance is a quota too: its limit is the account's total credit in
+// minor units and its use is the account's total spend, so a hold can never
+// take it below zero.
+package limit
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Counter is the one interface through which the data plane counts. Every
+// method is atomic on its own: it reads and changes its counters as one
+// step, whatever other callers do at the same time.
+//
+// Each method maps to one atomic operation of a Redis engine, which reads
+// the time with Redis TIME inside the script so that every gateway node
+// agrees on it. Keys are written below with k = Scope + ":" + ID in a hash
+// tag, so that a key's companions live in the same cluster slot:
+//
+//	Allow    allow.lua    KEYS: rl:{k} (hash: per, last slot, total, one
+//	                      field per counted slot). Drops slots older than the
+//	                      window, admits if total+n <= limit, HINCRBY the
+//	                      current slot, PEXPIRE the key to the window.
+//	Once     SET n:{k} 1 NX PX ttl (a single command, atomic by itself);
+//	                      Redis forgets the nonce when the TTL runs out.
+//	Reserve  reserve.lua  KEYS: q:{k} (hash: period, used, held, seq),
+//	                      q:{k}:h (zset hold id -> deadline), q:{k}:n (hash
+//	                      hold id -> n and period). ARGV: limit, n, hold, and
+//	                      for a daily period the instants of the local
+//	                      midnights around the client's clock (Lua has no
+//	                      time zone database); the script picks the period
+//	                      that TIME falls in. Purges expired holds, starts a
+//	                      new period if TIME passed its end, checks
+//	                      used+held+n <= limit, INCR seq, records the hold.
+//	Commit   commit.lua   same KEYS; removes the hold and, if it belongs to
+//	                      the current period, HINCRBY used n.
+//	Release  release.lua  same KEYS; removes the hold.
+//	Add      usage.lua    KEYS: u:{pin} (hash: field hour|key|group|api|env
+//	                      -> calls, ok); the script takes the hour from TIME.
+//	Usage    HSCAN u:{pin} (SCAN u:* when no pin is given).
+//	Sync     WAITAOF 1 0 timeout: returns when the node's append-only file
+//	                      holds everything this client wrote.
+//
+// Every method takes a context and returns an error: the in-memory engine
+// fails only when its journal cannot be written, but a network engine fails
+// in ordinary ways, and the pipeline must decide what a failure means.
+type Counter interface {
+	// Allow takes n calls from the rate limit of k if they fit, and
+	// reports the state of the limit either way.
+	Allow(ctx context.Context, k Key, r Rate, n int64) (Decision, error)
+
+	// Once reports whether k (scope: the access key; ID: the nonce) is
+	// seen for the first time within ttl. It records k, so a second call
+	// with the same k within ttl reports false. ttl is how long k must be
+	// remembered, at least; it may be remembered up to twice as long.
+	Once(ctx context.Context, k Key, ttl time.Duration) (bool, error)
+
+	// Reserve holds n units of q if they fit: used + held + n <= limit.
+	// The hold lasts until Commit, Release or the hold duration runs out
+	// (zero means DefaultHold), whichever comes first. n == 0 holds
+	// nothing and only reports the quota's state.
+	Reserve(ctx context.Context, q Quota, n int64, hold time.Duration) (Reservation, error)
+
+	// Commit turns a granted reservation into use. It returns
+	// ErrUnknownReservation if the hold expired or was already settled.
+	// Settling a reservation that was not granted does nothing.
+	Commit(ctx context.Context, r Reservation) error
+
+	// Release gives a granted reservation back. It returns
+	// ErrUnknownReservation if the hold expired or was already settled.
+	Release(ctx context.Context, r Reservation) error
+
+	// Add counts u for k in the current hour.
+	Add(ctx context.Context, k UsageKey, u Usage) error
+
+	// Usage returns the usage counted for pin ("" for every account) in
+	// the hours that start in [from, to), ordered by hour then key.
+	Usage(ctx context.Context, pin string, from, to time.Time) ([]UsageRow, error)
+
+	// Sync returns when everything counted before the call would survive
+	// a crash of the process or the machine. Commit, Add and Once never
+	// wait for the disk themselves: the pipeline calls Sync once per
+	// request, before answering, when it needs the request's counts to be
+	// durable (a charge), and not at all when it does not.
+	Sync(ctx context.Context) error
+}
+
+// DefaultHold is how long a reservation is held when Reserve is given no
+// duration.
+const DefaultHold = 5 * time.Minute
+
+// Errors returned by counters.
+var (
+	// ErrInvalid reports an argument that can never be counted, such as
+	// a negative n or a rate of zero calls.
+	ErrInvalid = errors.New("limit: invalid argument")
+	// ErrUnknownReservation reports a Commit or Release of a hold that
+	// no longer exists: it expired, or it was settled before.
+	ErrUnknownReservation = errors.New("limit: unknown or expired reservation")
+	// ErrClosed reports a call on a closed counter.
+	ErrClosed = errors.New("limit: closed")
+)
+
+// Key names one counter: what is counted (Scope, such as "key", "user",
+// "api", "sub", "balance", or for a nonce the access key) and which one (ID).
+// Two strings rather than one so that the pipeline never concatenates on
+// the hot path.
+type Key struct {
+	Scope, ID string
+}
+
+// Rate is a rate limit: at most Limit calls in any span of Per. Limit must
+// be positive and at most 1<<32 - 1.
+type Rate struct {
+	Limit int64
+	Per   time.Duration
+}
+
+// PerSecond returns a rate of n calls per second.
+func PerSecond(n int64) Rate { return Rate{n, time.Second} }
+
+// PerMinute returns a rate of n calls per minute.
+func PerMinute(n int64) Rate { return Rate{n, time.Minute} }
+
+// PerHour returns a rate of n calls per hour.
+func PerHour(n int64) Rate { return Rate{n, time.Hour} }
+
+// PerDay returns a rate of n calls in any 24 hours (a sliding day, not a
+// calendar day: a calendar day is a Daily quota).
+func PerDay(n int64) Rate { return Rate{n, 24 * time.Hour} }
+
+// Decision is the outcome of Allow, shaped for the RateLimit-Limit,
+// RateLimit-Remaining, RateLimit-Reset and Retry-After headers.
+type Decision struct {
+	Allowed bool
+	// Limit is the rate's Limit.
+	Limit int64
+	// Remaining is how many more calls would be allowed now.
+	Remaining int64
+	// Reset is the time until the oldest counted call leaves the window,
+	// freeing a slot; zero when nothing is counted.
+	Reset time.Duration
+	// RetryAfter is, when the calls were refused, the time until they
+	// would fit; zero when they were allowed.
+	RetryAfter time.Duration
+}
+
+// Quota is an allowance: Limit units per Period, counted under Key.
+type Quota struct {
+	Key    Key
+	Limit  int64
+	Period Period
+}
+
+// Reservation is what Reserve returns: a hold to settle with Commit or
+// Release when Granted.
+type Reservation struct {
+	Key     Key
+	Granted bool
+	// ID identifies the hold; zero when nothing is held.
+	ID uint64
+	// N is the amount held.
+	N int64
+	// Limit is the quota's limit, and Remaining what is left of it once
+	// this hold is counted (committed use and every live hold).
+	Limit, Remaining int64
+	// Reset is the time until the period ends and the quota starts
+	// afresh; zero for a Total quota.
+	Reset time.Duration
+}
+
+// UsageKey names one usage counter within an hour.
+type UsageKey struct {
+	AccessKey string
+	Pin       string
+	Group     string
+	API       string
+	Env       string
+}
+
+// Usage is what is counted per UsageKey and hour.
+type Usage struct {
+	// Calls is the number of admitted calls.
+	Calls int64
+	// OK is the number of calls the backend answered with success.
+	OK int64
+}
+
+// UsageRow is one hour of one UsageKey's usage.
+type UsageRow struct {
+	UsageKey
+	Hour time.Time
+	Usage
+}

@@ -1,0 +1,147 @@
+package limit
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestOnce(t *testing.T) {
+	ctx := context.Background()
+	const ttl = 5 * time.Minute
+	clock := NewManualClock(epoch)
+	m := NewMemory(Options{Clock: clock})
+	steps := []struct {
+		advance time.Duration
+		key     Key
+		want    bool
+	}{
+		{0, Key{"AK1", "n1"}, true},
+		{0, Key{"AK1", "n1"}, false},
+		{0, Key{"AK2", "n1"}, true}, // another access key's nonce
+		{0, Key{"AK1", "n2"}, true},
+		// Across the first rotation: n1 moves to the previous generation
+		// and is still refused.
+		{ttl, Key{"AK1", "n1"}, false},
+		{0, Key{"AK1", "n3"}, true},
+		// ttl after the rotation, n1 is 2*ttl old and forgotten; n3 is
+		// only ttl old and must still be refused.
+		{ttl, Key{"AK1", "n3"}, false},
+		{0, Key{"AK1", "n1"}, true},
+		{0, Key{"AK1", "n1"}, false},
+	}
+	for i, s := range steps {
+		clock.Advance(s.advance)
+		got, err := m.Once(ctx, s.key, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != s.want {
+			t.Errorf("step %d: Once(%v) = %v, want %v", i, s.key, got, s.want)
+		}
+	}
+}
+
+// TestOnceRemembersAtLeastTTL checks the guarantee at every offset: a
+// nonce is refused for the whole ttl after its first use, wherever that
+// use falls in a generation, and forgotten within 2*ttl.
+func TestOnceRemembersAtLeastTTL(t *testing.T) {
+	ctx := context.Background()
+	const ttl = time.Minute
+	for _, offset := range []time.Duration{0, time.Nanosecond, ttl / 3, ttl - time.Nanosecond, ttl, ttl + ttl/2} {
+		clock := NewManualClock(epoch)
+		m := NewMemory(Options{Clock: clock})
+		k := Key{"AK", "n"}
+		m.Once(ctx, Key{"AK", "first"}, ttl) // starts the generations
+		clock.Advance(offset)
+		if fresh, _ := m.Once(ctx, k, ttl); !fresh {
+			t.Fatalf("offset %v: first use refused", offset)
+		}
+		for _, after := range []time.Duration{time.Nanosecond, ttl / 2, ttl - time.Nanosecond} {
+			c := NewManualClock(clock.Now().Add(after))
+			m.clock = c
+			if fresh, _ := m.Once(ctx, k, ttl); fresh {
+				t.Fatalf("offset %v: replay accepted %v after first use", offset, after)
+			}
+			m.clock = clock
+		}
+		clock.Advance(2*ttl + time.Nanosecond)
+		m.Once(ctx, Key{"AK", "other"}, ttl)
+		clock.Advance(ttl)
+		if fresh, _ := m.Once(ctx, k, ttl); !fresh {
+			t.Fatalf("offset %v: not forgotten after 3*ttl", offset)
+		}
+	}
+}
+
+func TestOnceConcurrentSingleWinner(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemory(Options{})
+	for i := range 50 {
+		k := Key{"AK", strconv.Itoa(i)}
+		var wins atomic.Int64
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if fresh, _ := m.Once(ctx, k, time.Minute); fresh {
+					wins.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("nonce %d accepted %d times", i, wins.Load())
+		}
+	}
+}
+
+func TestOnceTTLsIndependent(t *testing.T) {
+	ctx := context.Background()
+	clock := NewManualClock(epoch)
+	m := NewMemory(Options{Clock: clock})
+	m.Once(ctx, Key{"AK", "short"}, time.Minute)
+	m.Once(ctx, Key{"AK", "long"}, 10*time.Minute)
+	clock.Advance(3 * time.Minute)
+	if fresh, _ := m.Once(ctx, Key{"AK", "long"}, 10*time.Minute); fresh {
+		t.Error("a long window forgot within its ttl")
+	}
+	if fresh, _ := m.Once(ctx, Key{"AK", "short"}, time.Minute); !fresh {
+		t.Error("a short window remembered past 2*ttl")
+	}
+}
+
+func TestOnceMemoryFollowsTraffic(t *testing.T) {
+	ctx := context.Background()
+	const ttl = time.Minute
+	clock := NewManualClock(epoch)
+	m := NewMemory(Options{Clock: clock})
+	for i := range 10000 {
+		m.Once(ctx, Key{"AK", strconv.Itoa(i)}, ttl)
+	}
+	clock.Advance(2 * ttl)
+	for i := range 10 {
+		m.Once(ctx, Key{"AK", "later" + strconv.Itoa(i)}, ttl)
+	}
+	remembered := 0
+	for i := range m.shards {
+		for _, ns := range m.shards[i].nonces {
+			remembered += len(ns.cur) + len(ns.prev)
+		}
+	}
+	if remembered > 10 {
+		t.Errorf("%d nonces remembered after the window, want at most 10", remembered)
+	}
+}
+
+func TestOnceInvalid(t *testing.T) {
+	m := NewMemory(Options{})
+	if _, err := m.Once(context.Background(), Key{"a", "b"}, 0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err %v", err)
+	}
+}
