@@ -71,8 +71,12 @@ type family struct {
 	jd3Query bool
 	value    valueForm
 	// signable chooses, by lower-case name, the headers the signer signs
-	// besides the date, the nonce and the payload hash header.
+	// besides those of mustSign, the nonce and the payload hash header.
 	signable func(name string) bool
+	// signQueryAsSent makes the signer sign the query as sent, unsorted,
+	// the way curl 7.88 and JD's Go SDK do; tests use it to stand in for
+	// those clients.
+	signQueryAsSent bool
 }
 
 // verify checks r's SigV4-family signature.
@@ -391,6 +395,9 @@ func (f *family) sign(r *http.Request, body []byte, sg Signing) error {
 	s.headers = appendCanonicalHeaders(nil, r, c.SignedHeaders, f.value)
 	f.appendURIs(s, requestPath(r.URL), sg.Service)
 	queries, _ := f.appendQueries(s, r.URL.RawQuery)
+	if f.signQueryAsSent {
+		queries[0] = []byte(r.URL.RawQuery)
+	}
 	s.req = f.appendCanonicalRequest(nil, r.Method, s.uri[0], queries[0], s, c.SignedHeaders)
 	h := sha256.Sum256(s.req)
 	key := f.signingKey(s, sg.Secret, &c)
@@ -408,7 +415,7 @@ func (f *family) signedHeaders(r *http.Request) string {
 	}
 	for k := range r.Header {
 		name := strings.ToLower(k)
-		if name == f.dateHeader || name == f.nonceHeader || name == f.hashHeader || f.signable(name) {
+		if name == f.nonceHeader || name == f.hashHeader || slices.Contains(f.mustSign, name) || f.signable(name) {
 			names = append(names, name)
 		}
 	}
