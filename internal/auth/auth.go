@@ -14,6 +14,7 @@ package auth
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"net/http"
 	"time"
@@ -89,6 +90,13 @@ type Signer interface {
 	// Sign signs r, whose body is body, setting the headers or query
 	// parameters the scheme carries its credentials in.
 	Sign(r *http.Request, body []byte, s Signing) error
+}
+
+// randomUint32 returns a random positive number, Tencent v1's nonce.
+func randomUint32() uint32 {
+	var b [4]byte
+	rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:])>>1 + 1
 }
 
 // randomNonce returns 128 random bits in hex.

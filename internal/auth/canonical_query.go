@@ -30,7 +30,37 @@ type queryBuilder struct {
 // every parameter: two parameters that differ only in escaping are two
 // entries, not one.
 func (qb *queryBuilder) appendSortedQuery(dst []byte, raw string, dropNameless bool) []byte {
-	qb.buf, qb.pairs = qb.buf[:0], qb.pairs[:0]
+	qb.reset()
+	qb.add(raw, paramForm{reescape: true, dropNameless: dropNameless})
+	return qb.appendSorted(dst)
+}
+
+// paramForm says how queryBuilder.add treats parameters.
+type paramForm struct {
+	// reescape encodes names and values again after decoding them;
+	// otherwise they stay decoded (Tencent v1 signs raw values).
+	reescape bool
+	// dropNameless leaves out parameters with an empty name.
+	dropNameless bool
+	// drop leaves out the parameters with these names (unreserved ASCII,
+	// so the same encoded or not).
+	drop []string
+}
+
+// drops reports whether name is one of form.drop.
+func (form paramForm) drops(name []byte) bool {
+	for _, d := range form.drop {
+		if string(name) == d {
+			return true
+		}
+	}
+	return false
+}
+
+func (qb *queryBuilder) reset() { qb.buf, qb.pairs = qb.buf[:0], qb.pairs[:0] }
+
+// add adds the parameters of raw, an urlencoded query or form body.
+func (qb *queryBuilder) add(raw string, form paramForm) {
 	for raw != "" {
 		var piece string
 		piece, raw, _ = strings.Cut(raw, "&")
@@ -39,14 +69,27 @@ func (qb *queryBuilder) appendSortedQuery(dst []byte, raw string, dropNameless b
 		}
 		name, value, _ := strings.Cut(piece, "=")
 		k0 := len(qb.buf)
-		qb.buf = appendReescaped(qb.buf, name, true)
+		qb.buf = appendParam(qb.buf, name, form.reescape)
 		k1 := len(qb.buf)
-		if dropNameless && k1 == k0 {
+		if form.dropNameless && k1 == k0 || form.drops(qb.buf[k0:k1]) {
+			qb.buf = qb.buf[:k0]
 			continue
 		}
-		qb.buf = appendReescaped(qb.buf, value, true)
+		qb.buf = appendParam(qb.buf, value, form.reescape)
 		qb.pairs = append(qb.pairs, queryPair{k0, k1, len(qb.buf)})
 	}
+}
+
+func appendParam(dst []byte, s string, reescape bool) []byte {
+	if reescape {
+		return appendReescaped(dst, s, true)
+	}
+	return appendUnescaped(dst, s, true)
+}
+
+// appendSorted appends the parameters added, sorted by name then value, as
+// name=value pairs joined by '&'.
+func (qb *queryBuilder) appendSorted(dst []byte) []byte {
 	buf := qb.buf
 	slices.SortFunc(qb.pairs, func(a, b queryPair) int {
 		if c := bytes.Compare(buf[a.k0:a.k1], buf[b.k0:b.k1]); c != 0 {

@@ -1,5 +1,7 @@
 package auth
 
+import "strings"
+
 // The SigV4 family, Tencent v1 and Zenith all percent-encode with the RFC 3986
 // unreserved set and upper-case hex, and all decode leniently: an escape
 // that is not '%' and two hex digits is kept as it stands, the way JD's
@@ -57,6 +59,36 @@ func appendReescaped(dst []byte, s string, plusIsSpace bool) []byte {
 		i += n
 	}
 	return dst
+}
+
+// appendUnescaped appends s decoded leniently.
+func appendUnescaped(dst []byte, s string, plusIsSpace bool) []byte {
+	for i := 0; i < len(s); {
+		c, n := decodedByte(s, i, plusIsSpace)
+		dst = append(dst, c)
+		i += n
+	}
+	return dst
+}
+
+// queryParam returns the value of the first parameter of the urlencoded
+// raw named name (written plainly, as clients write these names), decoded,
+// and whether there is one. Decoding allocates only when the value holds
+// an escape.
+func queryParam(raw, name string) (string, bool) {
+	for raw != "" {
+		var piece string
+		piece, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(piece, "=")
+		if k != name {
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			v = string(appendUnescaped(nil, v, true))
+		}
+		return v, true
+	}
+	return "", false
 }
 
 func isHex(c byte) bool {
