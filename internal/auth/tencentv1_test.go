@@ -119,7 +119,6 @@ func TestTencentV1Refusals(t *testing.T) {
 	}
 }
 
-
 func TestTencentV1LongSignature(t *testing.T) {
 	q := strings.Replace(tencentV1ExampleQuery, "EliP9YW3pW28FpsEdkXt%2f%2bWcGeI%3d", strings.Repeat("QUFB", 40), 1)
 	_, err := TencentV1{}.Verify(rawRequest("GET", "cvm.tencentcloudapi.com", "/", q), nil, tencentV1Keys)
