@@ -256,6 +256,9 @@ var (
 	AccessKeyAuthRepeat = controlPlane("access_key_auth_repeat",
 		Text{"the key is already authorized on this group deployment", "该密钥已被授权访问该分组的此环境"},
 		console("APIGATEWAY_ACCESSKEYAUTH_ISREPEAT", 409), "", "", "")
+	KeyLimitReached = controlPlane("key_limit_reached",
+		Text{"the account has as many keys as allowed", "账号的密钥数量已达上限"},
+		general("QUOTA_EXCEEDED", 429), "", "", "")
 )
 
 // Control plane: groups, APIs, revisions, domains, policies and imports.
