@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
@@ -93,7 +95,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
-	st, err := sqlite.Open(ctx, cfg.DataDir)
+	sealer, err := secret.Load(cfg.DataDir, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir, sealer)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

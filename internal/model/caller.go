@@ -37,31 +37,60 @@ const (
 	UserDisabled UserStatus = "disabled"
 )
 
-// User is a sub-account of an account, with a role.
+// User is a sub-account of an account, with a role. Its name is unique
+// across all accounts, as is its e-mail address.
 type User struct {
-	Pin       string     `json:"pin"` // the owning account
-	Name      string     `json:"name"`
-	Email     string     `json:"email"`
-	Role      string     `json:"role"`
-	Status    UserStatus `json:"status"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
+	Pin    string     `json:"pin"` // the owning account
+	Name   string     `json:"name"`
+	Email  string     `json:"email,omitempty"`
+	Role   string     `json:"role,omitempty"` // "": no rights at all
+	Status UserStatus `json:"status"`
+	// PasswordHash is the console password's hash (secret.HashPassword);
+	// "" means the user cannot log in. It is never serialised.
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
 }
 
 // Role limits what a user may do: which groups and APIs it may call or
-// manage, and which admin actions it may take. "*" means all.
+// manage, and which admin actions it may take (see Actions). "*" means
+// all; "keys.*" all the actions on keys.
 type Role struct {
-	Pin     string   `json:"pin"`
-	Name    string   `json:"name"`
-	Groups  []string `json:"groups"`
-	APIs    []string `json:"apis"`
-	Actions []string `json:"actions"`
+	Pin       string    `json:"pin"`
+	Name      string    `json:"name"`
+	Groups    []string  `json:"groups"`
+	APIs      []string  `json:"apis"`
+	Actions   []string  `json:"actions"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// AllowsGroup reports whether the role covers group id.
+func (r *Role) AllowsGroup(id string) bool { return listed(r.Groups, id) }
+
+// AllowsAPI reports whether the role covers API id.
+func (r *Role) AllowsAPI(id string) bool { return listed(r.APIs, id) }
+
+// AllowsAction reports whether the role may take action.
+func (r *Role) AllowsAction(action string) bool { return ActionMatches(r.Actions, action) }
+
+// listed reports whether list holds v or "*".
+func listed(list []string, v string) bool {
+	for _, x := range list {
+		if x == "*" || x == v {
+			return true
+		}
+	}
+	return false
 }
 
 // Key kinds.
 const (
 	KeySignature = "signature" // an access key pair for the signature schemes
 	KeyAppKey    = "appkey"    // an app key for the market scheme
+	// KeySession is a short-lived pair that a console login gives a user;
+	// it signs like a signature key and expires.
+	KeySession = "session"
 )
 
 // Key is an access key of an account or of one of its users. Secret is
@@ -78,8 +107,24 @@ type Key struct {
 	// PreviousSecret keeps working until PreviousExpires after a rotation.
 	PreviousSecret  []byte    `json:"-"`
 	PreviousExpires time.Time `json:"previousExpires,omitzero"`
-	CreatedAt       time.Time `json:"createdAt"`
-	RotatedAt       time.Time `json:"rotatedAt,omitzero"`
+	// Expires is when a session key stops working; zero for other kinds.
+	Expires   time.Time `json:"expiresAt,omitzero"`
+	CreatedAt time.Time `json:"createdAt"`
+	RotatedAt time.Time `json:"rotatedAt,omitzero"`
+}
+
+// Secrets returns the secrets a signature may be made with at now: the
+// current one, and the previous one until it expires.
+func (k *Key) Secrets(now time.Time) [][]byte {
+	if k.PreviousSecret != nil && now.Before(k.PreviousExpires) {
+		return [][]byte{k.Secret, k.PreviousSecret}
+	}
+	return [][]byte{k.Secret}
+}
+
+// Expired reports whether k is a key with a life that has ended at now.
+func (k *Key) Expired(now time.Time) bool {
+	return !k.Expires.IsZero() && !now.Before(k.Expires)
 }
 
 // Authorization lets a caller use a group's deployment in one

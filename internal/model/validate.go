@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -138,17 +139,27 @@ func (g *Group) Validate() error {
 	if err := ValidateDialect(g.Dialect); err != nil {
 		return err
 	}
-	return ValidateLanguage(g.Language)
+	if err := ValidateLanguage(g.Language); err != nil {
+		return err
+	}
+	return g.validateAuth()
 }
 
-// ApplyDefaults fills the fields a client may omit: dialect jdcloud and
-// language en.
+// ApplyDefaults fills the fields a client may omit: dialect jdcloud,
+// language en, authType none, replay window DefaultReplayWindowSeconds,
+// and empty lists.
 func (g *Group) ApplyDefaults() {
 	if g.Dialect == "" {
 		g.Dialect = errcode.DialectJDCloud
 	}
 	if g.Language == "" {
 		g.Language = errcode.English
+	}
+	if g.AuthType == "" {
+		g.AuthType = AuthNone
+	}
+	if g.ReplayWindowSeconds == 0 {
+		g.ReplayWindowSeconds = DefaultReplayWindowSeconds
 	}
 }
 
@@ -169,6 +180,57 @@ func ValidateGroupID(id string) error {
 	}
 	if strings.HasSuffix(id, "-test") || strings.HasSuffix(id, "-preview") {
 		return invalid("groupId", "%q ends in -test or -preview, which name environments in host names", id)
+	}
+	return nil
+}
+
+// validateAuth checks a group's auth settings: the auth type, its schemes
+// (each of the type, once; none for AuthNone), the replay window, the
+// pinned scope and the allowed pins.
+func (g *Group) validateAuth() error {
+	if g.Owner != "" {
+		if err := ValidatePin("owner", g.Owner); err != nil {
+			return err
+		}
+	}
+	if !slices.Contains(AuthTypes, g.AuthType) {
+		return invalid("authType", "%q is not one of %v", g.AuthType, AuthTypes)
+	}
+	allowed := SchemesOf(g.AuthType)
+	for i, s := range g.Schemes {
+		if !slices.Contains(allowed, s) {
+			if g.AuthType == AuthNone {
+				return invalid("schemes", "a group of authType none accepts no scheme")
+			}
+			return invalid("schemes", "%q is not a scheme of authType %s: %v", s, g.AuthType, allowed)
+		}
+		if slices.Contains(g.Schemes[:i], s) {
+			return invalid("schemes", "%q is listed twice", s)
+		}
+	}
+	if w := g.ReplayWindowSeconds; w < 1 || w > MaxReplayWindowSeconds {
+		return invalid("replayWindowSeconds", "%d is not from 1 to %d", w, MaxReplayWindowSeconds)
+	}
+	for field, v := range map[string]string{"signRegion": g.SignRegion, "signService": g.SignService} {
+		if len(v) > MaxScopePartLen {
+			return invalid(field, "%d bytes, at most %d allowed", len(v), MaxScopePartLen)
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; !asciiWord(c) && c != '.' {
+				return invalid(field, "%q: only ASCII letters, digits, -, _ and . are allowed", rune(c))
+			}
+		}
+	}
+	if len(g.AllowedPins) > MaxAllowedPins {
+		return invalid("allowedPins", "%d entries, at most %d allowed", len(g.AllowedPins), MaxAllowedPins)
+	}
+	for i, p := range g.AllowedPins {
+		if err := ValidatePin("allowedPins", p); err != nil {
+			return err
+		}
+		if slices.Contains(g.AllowedPins[:i], p) {
+			return invalid("allowedPins", "%q is listed twice", p)
+		}
 	}
 	return nil
 }

@@ -8,8 +8,10 @@ import (
 
 // Id prefixes of the kinds the store names.
 const (
-	GroupIDPrefix = "g-"
-	APIIDPrefix   = "api-"
+	GroupIDPrefix         = "g-"
+	APIIDPrefix           = "api-"
+	AuthorizationIDPrefix = "au-"
+	BlacklistIDPrefix     = "bl-"
 )
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -11,10 +12,19 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-const groupColumns = `id, name, description, dialect, language, created_at, updated_at`
+const groupColumns = `id, name, description, dialect, language, owner, auth_type, schemes,
+	replay_window_seconds, sign_region, sign_service, allowed_pins, created_at, updated_at`
+
+// groupArgs returns g's values in the order of groupColumns.
+func groupArgs(g *model.Group) []any {
+	return []any{g.ID, g.Name, g.Description, g.Dialect, g.Language, g.Owner, g.AuthType, stringList(g.Schemes),
+		g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins),
+		g.CreatedAt.UnixMicro(), g.UpdatedAt.UnixMicro()}
+}
 
 // CreateGroup implements store.Store.
 func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, error) {
+	g.ApplyDefaults()
 	if err := g.Validate(); err != nil {
 		return model.Group{}, err
 	}
@@ -29,8 +39,11 @@ func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, er
 		if err := groupNameFree(ctx, tx, g.Name, ""); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			g.ID, g.Name, g.Description, g.Dialect, g.Language, g.CreatedAt.UnixMicro(), g.UpdatedAt.UnixMicro())
+		if err := ownerExists(ctx, tx, g.Owner); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			groupArgs(&g)...)
 		return err
 	})
 	if err != nil {
@@ -47,14 +60,27 @@ func (s *Store) Group(ctx context.Context, id string) (model.Group, error) {
 
 // ListGroups implements store.Store.
 func (s *Store) ListGroups(ctx context.Context, p store.Page) ([]model.Group, int, error) {
+	return s.listGroups(ctx, `1`, nil, p)
+}
+
+// ListOwnedGroups implements store.Store.
+func (s *Store) ListOwnedGroups(ctx context.Context, owner string, only []string, p store.Page) ([]model.Group, int, error) {
+	if only == nil {
+		return s.listGroups(ctx, `owner = ?`, []any{owner}, p)
+	}
+	return s.listGroups(ctx, `owner = ? AND id IN (SELECT value FROM json_each(?))`, []any{owner, stringList(only)}, p)
+}
+
+// listGroups returns one page of the groups that where, with args, selects.
+func (s *Store) listGroups(ctx context.Context, where string, args []any, p store.Page) ([]model.Group, int, error) {
 	groups := []model.Group{}
 	var total int
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM groups`).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM groups WHERE `+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+groupColumns+` FROM groups ORDER BY created_at, id LIMIT ? OFFSET ?`,
-			p.Size, p.Offset())
+		rows, err := tx.QueryContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE `+where+` ORDER BY created_at, id LIMIT ? OFFSET ?`,
+			append(args, p.Size, p.Offset())...)
 		if err != nil {
 			return err
 		}
@@ -87,28 +113,29 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.G
 			return err
 		}
 		g.ID, g.CreatedAt = old.ID, old.CreatedAt
+		g.ApplyDefaults()
 		if err := g.Validate(); err != nil {
 			return err
+		}
+		if g.Owner != old.Owner {
+			if err := ownerExists(ctx, tx, g.Owner); err != nil {
+				return err
+			}
 		}
 		if g.Name != old.Name {
 			if err := groupNameFree(ctx, tx, g.Name, id); err != nil {
 				return err
 			}
 		}
-		if g.Dialect != old.Dialect {
-			// Clients of a live API parse its error bodies; switching
-			// their shape under them would break every one of them.
-			online, err := deployedOnline(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if online != "" {
-				return errcode.Newf(errcode.ModifyError, "the dialect of group %s cannot change while revision %s is deployed online; take it offline first", id, online)
-			}
+		if err := liveChange(ctx, tx, &old, &g); err != nil {
+			return err
 		}
 		g.UpdatedAt = now()
-		_, err = tx.ExecContext(ctx, `UPDATE groups SET name = ?, description = ?, dialect = ?, language = ?, updated_at = ? WHERE id = ?`,
-			g.Name, g.Description, g.Dialect, g.Language, g.UpdatedAt.UnixMicro(), id)
+		_, err = tx.ExecContext(ctx, `UPDATE groups SET name = ?, description = ?, dialect = ?, language = ?, owner = ?,
+			auth_type = ?, schemes = ?, replay_window_seconds = ?, sign_region = ?, sign_service = ?, allowed_pins = ?,
+			updated_at = ? WHERE id = ?`,
+			g.Name, g.Description, g.Dialect, g.Language, g.Owner, g.AuthType, stringList(g.Schemes),
+			g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins), g.UpdatedAt.UnixMicro(), id)
 		return err
 	})
 	if err != nil {
@@ -134,6 +161,47 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 		_, err = tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id)
 		return err
 	})
+}
+
+// liveChange refuses, while the group is deployed online, the changes its
+// live clients would break on: the dialect (they parse its error bodies)
+// and the auth type or schemes (they sign their requests by them).
+func liveChange(ctx context.Context, q querier, old, g *model.Group) error {
+	var what string
+	switch {
+	case g.Dialect != old.Dialect:
+		what = "dialect"
+	case g.AuthType != old.AuthType:
+		what = "authType"
+	case !slices.Equal(g.Schemes, old.Schemes):
+		what = "schemes"
+	default:
+		return nil
+	}
+	online, err := deployedOnline(ctx, q, g.ID)
+	if err != nil {
+		return err
+	}
+	if online != "" {
+		return errcode.Newf(errcode.ModifyError, "the %s of group %s cannot change while revision %s is deployed online; take it offline first", what, g.ID, online)
+	}
+	return nil
+}
+
+// ownerExists refuses an owner that is no account; "" (the operator's
+// groups) is fine.
+func ownerExists(ctx context.Context, q querier, pin string) error {
+	if pin == "" {
+		return nil
+	}
+	ok, err := exists(ctx, q, `SELECT 1 FROM accounts WHERE pin = ?`, pin)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &errcode.Error{Cond: errcode.PinInvalid, Subject: "owner", Detail: "no account has the pin " + strconv.Quote(pin)}
+	}
+	return nil
 }
 
 // groupNameFree refuses a name that a group other than self has.
@@ -162,10 +230,16 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanGroup(r scanner) (model.Group, error) {
 	var g model.Group
-	var created, updated int64
-	err := r.Scan(&g.ID, &g.Name, &g.Description, &g.Dialect, &g.Language, &created, &updated)
-	g.CreatedAt, g.UpdatedAt = fromMicros(created), fromMicros(updated)
+	err := r.Scan(groupDest(&g)...)
 	return g, err
+}
+
+// groupDest returns scan destinations for groupColumns into g. The times
+// go through a converter, so scanning sets them.
+func groupDest(g *model.Group) []any {
+	return []any{&g.ID, &g.Name, &g.Description, &g.Dialect, &g.Language, &g.Owner, &g.AuthType,
+		(*stringList)(&g.Schemes), &g.ReplayWindowSeconds, &g.SignRegion, &g.SignService,
+		(*stringList)(&g.AllowedPins), (*micros)(&g.CreatedAt), (*micros)(&g.UpdatedAt)}
 }
 
 // deployedOnline returns the revision a group serves online, or "".

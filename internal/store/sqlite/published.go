@@ -13,7 +13,8 @@ import (
 // always compiles a consistent whole even while writes go on.
 func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT
-			g.id, g.name, g.description, g.dialect, g.language, g.created_at, g.updated_at,
+			g.id, g.name, g.description, g.dialect, g.language, g.owner, g.auth_type, g.schemes,
+			g.replay_window_seconds, g.sign_region, g.sign_service, g.allowed_pins, g.created_at, g.updated_at,
 			d.environment, r.revision, r.description, r.apis, r.created_at,
 			b.type, b.urls, b.timeout_ms, b.headers, b.status, b.body, b.updated_at
 		FROM deployments d
@@ -41,17 +42,16 @@ func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 
 func scanPublished(rows *sql.Rows) (model.Published, error) {
 	var p model.Published
-	var gCreated, gUpdated, rCreated int64
+	var rCreated int64
 	var apis string
 	var bType, bURLs, bHeaders, bBody sql.NullString
 	var bTimeout, bStatus, bUpdated sql.NullInt64
 	g, r := &p.Group, &p.Revision
-	if err := rows.Scan(&g.ID, &g.Name, &g.Description, &g.Dialect, &g.Language, &gCreated, &gUpdated,
-		&p.Environment, &r.Revision, &r.Description, &apis, &rCreated,
-		&bType, &bURLs, &bTimeout, &bHeaders, &bStatus, &bBody, &bUpdated); err != nil {
+	dest := append(groupDest(g), &p.Environment, &r.Revision, &r.Description, &apis, &rCreated,
+		&bType, &bURLs, &bTimeout, &bHeaders, &bStatus, &bBody, &bUpdated)
+	if err := rows.Scan(dest...); err != nil {
 		return p, err
 	}
-	g.CreatedAt, g.UpdatedAt = fromMicros(gCreated), fromMicros(gUpdated)
 	r.GroupID, r.CreatedAt = g.ID, fromMicros(rCreated)
 	if err := json.Unmarshal([]byte(apis), &r.APIs); err != nil {
 		return p, fmt.Errorf("revision %s of group %s: apis: %w", r.Revision, g.ID, err)

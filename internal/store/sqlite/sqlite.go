@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -32,16 +33,32 @@ const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=s
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	writer *sql.DB // one connection: every write transaction queues here
-	reader *sql.DB // read-only pool
+	writer  *sql.DB // one connection: every write transaction queues here
+	reader  *sql.DB // read-only pool
+	sealer  *secret.Sealer
+	maxKeys int
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithMaxKeys sets how many signature and app keys an account may hold;
+// store.DefaultMaxKeys when not set.
+func WithMaxKeys(n int) Option {
+	return func(s *Store) { s.maxKeys = n }
 }
 
 var _ store.Store = (*Store)(nil)
 
 // Open opens, or creates, the database in dir and brings its schema up to
 // date. It creates dir with mode 0700 and the file with mode 0600: the
-// configuration is the operator's alone.
-func Open(ctx context.Context, dir string) (*Store, error) {
+// configuration is the operator's alone. Secrets are sealed and opened
+// with sealer; a database whose secrets were sealed under another master
+// key is refused here rather than at its first secret.
+func Open(ctx context.Context, dir string, sealer *secret.Sealer, opts ...Option) (*Store, error) {
+	if sealer == nil {
+		return nil, errors.New("sqlite: Open needs a sealer (secret.Load)")
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -72,12 +89,42 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	s := &Store{writer: writer, reader: reader}
+	s := &Store{writer: writer, reader: reader, sealer: sealer, maxKeys: store.DefaultMaxKeys}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := migrate(ctx, writer); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", file, err)
 	}
+	if err := checkSealer(ctx, writer, sealer); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", file, err)
+	}
 	return s, nil
+}
+
+// sealerCheckAD is the additional data of the sealer_check value.
+const sealerCheckAD = "tollgate/sealer-check"
+
+// checkSealer opens the value sealed when the database first met a
+// master key, or seals one if there is none.
+func checkSealer(ctx context.Context, db *sql.DB, sealer *secret.Sealer) error {
+	var sealed []byte
+	err := db.QueryRowContext(ctx, `SELECT sealed FROM sealer_check WHERE id = 1`).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = db.ExecContext(ctx, `INSERT INTO sealer_check (id, sealed) VALUES (1, ?) ON CONFLICT DO NOTHING`,
+			sealer.Seal([]byte("tollgate"), sealerCheckAD))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := sealer.Open(sealed, sealerCheckAD); err != nil {
+		return errors.New("the master key is not the one this database's secrets are sealed with (check " +
+			secret.EnvMasterKey + " or the " + secret.KeyFileName + " file)")
+	}
+	return nil
 }
 
 // Close closes both connection pools.
@@ -148,4 +195,10 @@ func exists(ctx context.Context, q querier, query string, args ...any) (bool, er
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// openError describes a sealed value that did not open. It names the
+// record, never the value.
+func openError(what string, err error) error {
+	return fmt.Errorf("%s: %w", what, err)
 }

@@ -6,13 +6,24 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/storetest"
 )
 
+// testSealer returns a sealer under a fixed master key.
+func testSealer(t *testing.T) *secret.Sealer {
+	t.Helper()
+	s, err := secret.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "data"))
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "data"), testSealer(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -25,7 +36,7 @@ func TestConformance(t *testing.T) {
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	s, err := Open(context.Background(), dir)
+	s, err := Open(context.Background(), dir, testSealer(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -45,13 +56,13 @@ func TestMigrationsRunOnce(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	for range 2 {
-		s, err := Open(ctx, dir)
+		s, err := Open(ctx, dir, testSealer(t))
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
 		s.Close()
 	}
-	s, err := Open(ctx, dir)
+	s, err := Open(ctx, dir, testSealer(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -42,6 +42,22 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteGroupCascades", testDeleteGroupCascades},
 		{"LoadPublished", testLoadPublished},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"GroupAuth", testGroupAuth},
+		{"GroupAuthOnline", testGroupAuthOnline},
+		{"OwnedGroups", testOwnedGroups},
+		{"Accounts", testAccounts},
+		{"MFA", testMFA},
+		{"Users", testUsers},
+		{"Roles", testRoles},
+		{"Keys", testKeys},
+		{"KeyLimit", testKeyLimit},
+		{"KeyRotation", testKeyRotation},
+		{"Sessions", testSessions},
+		{"Authorizations", testAuthorizations},
+		{"Cascades", testCallerCascades},
+		{"Blacklist", testBlacklist},
+		{"LoadCallers", testLoadCallers},
+		{"ConcurrentKeyLimit", testConcurrentKeyLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
