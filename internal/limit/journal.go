@@ -77,6 +77,10 @@ type rotated struct {
 const (
 	frameHeader = 8
 	maxRecord   = 1 << 20 // a longer frame is taken for a torn one
+	// maxPending is the most a pending batch holds before appends wait
+	// for the writer: when the disk cannot keep up, callers slow down
+	// rather than memory growing without end.
+	maxPending = 16 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -200,11 +204,23 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// append adds the record p to the pending batch. It never waits for I/O.
-// It returns the journal's first write error, if any: p is still queued,
-// but may not survive a crash.
+// append adds the record p to the pending batch. It waits for I/O only
+// when maxPending bytes are already waiting. It returns the journal's
+// first write error, if any: p is still queued, but may not survive a
+// crash.
 func (j *journal) append(p []byte) error {
 	j.mu.Lock()
+	for len(j.buf) >= maxPending && j.err == nil && !j.closed {
+		b := j.inflight
+		if b == nil {
+			b = j.pending
+		}
+		j.urgent = true
+		j.mu.Unlock()
+		j.wake()
+		<-b.done
+		j.mu.Lock()
+	}
 	if j.closed {
 		j.mu.Unlock()
 		return ErrClosed
@@ -368,8 +384,7 @@ func (j *journal) run() {
 		}
 		b.err = j.err
 		j.inflight = nil
-		if cap(buf) <= 4<<20 {
-			// Keep the buffer unless a burst made it huge.
+		if cap(buf) <= 2*maxPending {
 			j.spare = buf[:0]
 		}
 		j.mu.Unlock()

@@ -33,6 +33,7 @@ type window struct {
 	per   int64 // the rate's Per in nanoseconds; a change starts afresh
 	width int64 // slot width in nanoseconds
 	last  int64 // index of the newest slot counted
+	first int64 // no slot before this one counts anything
 	total int64 // the sum of count
 	count [slots + 1]uint32
 }
@@ -66,6 +67,9 @@ func (w *window) allow(now int64, r Rate, n int64) Decision {
 	w.advance(s)
 	d := Decision{Limit: r.Limit}
 	if w.total+n <= r.Limit {
+		if w.total == 0 {
+			w.first = s
+		}
 		w.count[s%(slots+1)] += uint32(n)
 		w.total += n
 		d.Allowed = true
@@ -102,8 +106,15 @@ func (w *window) freeIn(now, need int64) time.Duration {
 		return 0
 	}
 	var freed int64
-	for j := max(w.last-slots, 0); j <= w.last; j++ {
-		freed += int64(w.count[j%(slots+1)])
+	for j := max(w.last-slots, w.first, 0); j <= w.last; j++ {
+		c := int64(w.count[j%(slots+1)])
+		if freed == 0 && c == 0 {
+			// Slots only empty from the oldest end, so the search for
+			// the oldest counted slot can start here next time.
+			w.first = j + 1
+			continue
+		}
+		freed += c
 		if freed >= need {
 			return time.Duration(max((j+slots+1)*w.width-now, 0))
 		}
