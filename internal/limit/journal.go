@@ -39,7 +39,7 @@ type journal struct {
 	delay      time.Duration
 	maxRecords int
 	full       func() // called by the writer when a segment passes fullAt
-	fullAt     int64
+	fullAt     int64  // and again at each further multiple, until rotated
 
 	mu       sync.Mutex
 	buf      []byte // frames of the pending batch
@@ -56,10 +56,10 @@ type journal struct {
 	done chan struct{} // closed when the writer has exited
 
 	// Owned by the writer.
-	f        *os.File
-	seq      uint64
-	size     int64
-	signaled bool
+	f          *os.File
+	seq        uint64
+	size       int64
+	nextSignal int64 // the size at which to call full next
 }
 
 // batch is a group of records written and synced together.
@@ -190,7 +190,7 @@ func (j *journal) create() error {
 		f.Close()
 		return err
 	}
-	j.f, j.size, j.signaled = f, 0, false
+	j.f, j.size, j.nextSignal = f, 0, j.fullAt
 	return nil
 }
 
@@ -417,8 +417,10 @@ func (j *journal) write(buf []byte) error {
 	if err := j.f.Sync(); err != nil {
 		return err
 	}
-	if j.full != nil && !j.signaled && j.size >= j.fullAt {
-		j.signaled = true
+	if j.full != nil && j.size >= j.nextSignal {
+		// Again at the next multiple: if a compaction failed, the
+		// segment keeps growing and compaction is tried again.
+		j.nextSignal = (j.size/j.fullAt + 1) * j.fullAt
 		j.full()
 	}
 	return nil

@@ -233,11 +233,17 @@ func TestJournalFullSignal(t *testing.T) {
 	default:
 		t.Fatal("no signal past the size")
 	}
-	j.append(make([]byte, 200))
+	j.append(make([]byte, 20))
 	j.sync(context.Background())
 	if len(full) != 0 {
-		t.Fatal("signalled twice for one segment")
+		t.Fatal("signalled twice below the next multiple")
 	}
+	j.append(make([]byte, 200))
+	j.sync(context.Background())
+	if len(full) != 1 {
+		t.Fatal("no second signal past the next multiple")
+	}
+	<-full
 	j.next()
 	j.append(make([]byte, 200))
 	j.sync(context.Background())

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,7 @@ type Memory struct {
 
 	// Set by OpenMemory.
 	dir       string
+	lock      *os.File // holds the directory's lock
 	opts      Options
 	j         *journal
 	compactMu sync.Mutex
@@ -359,6 +361,7 @@ func (s *shard) sweep(now, retention int64) {
 		}
 	}
 	for k, q := range s.quotas {
+		q.expire(now)
 		if q.idle(now) {
 			delete(s.quotas, k)
 		}

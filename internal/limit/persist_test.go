@@ -247,6 +247,18 @@ func TestPersistCorruptSnapshot(t *testing.T) {
 	}
 }
 
+func TestPersistDirectoryLocked(t *testing.T) {
+	dir := t.TempDir()
+	m := openTestMemory(t, dir, Options{})
+	if m2, err := OpenMemory(dir, Options{}); err == nil {
+		m2.Close()
+		t.Fatal("opened a directory in use")
+	}
+	m.Close()
+	m = openTestMemory(t, dir, Options{})
+	m.Close()
+}
+
 func TestClosed(t *testing.T) {
 	ctx := context.Background()
 	m := openTestMemory(t, t.TempDir(), Options{})

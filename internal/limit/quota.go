@@ -115,7 +115,7 @@ func (q *quota) add(h hold, seq uint64) uint64 {
 // whether the hold existed, and whether used changed.
 func (q *quota) settle(now int64, id uint64, commit bool) (found, changed bool) {
 	i := int32(id & slotMask)
-	if int(i) >= len(q.holds) || q.holds[i].id != id || id == 0 {
+	if id == 0 || int(i) >= len(q.holds) || q.holds[i].id != id {
 		return false, false
 	}
 	h := q.holds[i]

@@ -37,10 +37,19 @@ const (
 // survive a crash, journaled in dir (created if need be). It rebuilds the
 // state from the snapshot and journal found there, then writes a fresh
 // snapshot, so that every start begins with a compact directory.
-func OpenMemory(dir string, o Options) (*Memory, error) {
+func OpenMemory(dir string, o Options) (m *Memory, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
 	k, from, found, err := readSnapshotKey(dir)
 	if err != nil {
 		return nil, err
@@ -50,8 +59,8 @@ func OpenMemory(dir string, o Options) (*Memory, error) {
 		rand.Read(b[:])
 		k = sipKey{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
 	}
-	m := newMemory(o, k)
-	m.dir = dir
+	m = newMemory(o, k)
+	m.dir, m.lock = dir, lock
 	if found {
 		if err := m.loadSnapshot(); err != nil {
 			return nil, err
@@ -146,7 +155,7 @@ func (m *Memory) Close() error {
 	m.wg.Wait()
 	m.compactMu.Lock()
 	defer m.compactMu.Unlock()
-	return m.j.close()
+	return errors.Join(m.j.close(), m.lock.Close())
 }
 
 // writeSnapshot writes the whole state as the snapshot to replay before
