@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/route"
@@ -30,6 +31,13 @@ type Call struct {
 	API *snapshot.API
 	// Match holds the captured path values and the rest of a prefix.
 	Match route.Match[*snapshot.API]
+	// Now is the time the call's credentials are judged at, read once
+	// from the gateway's clock by authenticate.
+	Now time.Time
+	// Auth is what the request's signature proved, and Caller the key it
+	// was made with; both zero for a group of auth type none.
+	Auth   auth.Result
+	Caller *snapshot.Caller
 
 	// Err is the error the call was refused with; nil while it is fine.
 	Err *errcode.Error
@@ -45,6 +53,7 @@ type Call struct {
 	upstreamErr bool
 	abort       bool
 	body        *countingBody
+	keys        snapshot.Keys // what Verify looks keys up in, by pointer
 	vals        [8]string
 	pathBuf     []byte
 }

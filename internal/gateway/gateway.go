@@ -6,11 +6,14 @@ package gateway
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
@@ -32,6 +35,20 @@ type Config struct {
 	// MaxHeaderBytes, as a backstop that answers without an envelope.
 	MaxHeaderBytes int
 	MaxBodyBytes   int64
+	// Counter remembers nonces (and counts rates and quotas). Nil gives
+	// the gateway an in-memory counter of its own, which a restart
+	// forgets; a server should pass one that keeps a journal.
+	Counter limit.Counter
+	// Clock tells the time that signing times, expiries and key rotation
+	// grace periods are judged by. Nil is time.Now.
+	Clock func() time.Time
+	// TrustedProxies are the networks of the proxies in front of the
+	// gateway. When the connection comes from one of them, the client's
+	// address is taken from X-Forwarded-For, walking it from the right
+	// past every trusted address. Empty (the default): X-Forwarded-For is
+	// not believed, and the client is the connection's peer, since any
+	// client can write the header.
+	TrustedProxies []netip.Prefix
 }
 
 // Gateway is the data plane's http.Handler.
@@ -48,6 +65,12 @@ func New(cfg Config) http.Handler {
 	g := &Gateway{cfg: cfg}
 	if cfg.Snapshots == nil {
 		g.cfg.Snapshots = new(snapshot.Holder)
+	}
+	if cfg.Clock == nil {
+		g.cfg.Clock = time.Now
+	}
+	if cfg.Counter == nil {
+		g.cfg.Counter = limit.NewMemory(limit.Options{Clock: clockFunc(g.cfg.Clock)})
 	}
 	if cfg.Metrics != nil {
 		g.inflight = cfg.Metrics.InFlight()
@@ -117,3 +140,8 @@ func (g *Gateway) fail(c *Call, err error) {
 	n, _ := c.W.Write(body)
 	c.Result.Status, c.Result.BytesOut, c.Result.Started = status, int64(n), true
 }
+
+// clockFunc makes a clock function a limit.Clock.
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }

@@ -191,7 +191,7 @@ func TestSwapKeepsPoolHealth(t *testing.T) {
 		h.get("g-abc123.localhost", "/x")
 	}
 	pubs[0].Revision.APIs = append(pubs[0].Revision.APIs, api("y", "GET", "/y", model.MatchAbsolute, ""))
-	if err := h.holder.Update(h.opts, pubs); err != nil {
+	if err := h.holder.Update(h.opts, pubs, model.Callers{}); err != nil {
 		t.Fatal(err)
 	}
 	if resp := h.get("g-abc123.localhost", "/y"); resp.StatusCode != 503 {
@@ -472,7 +472,7 @@ func TestSwapUnderLoad(t *testing.T) {
 				return
 			default:
 			}
-			if err := h.holder.Update(h.opts, versions[i%len(versions)]); err != nil {
+			if err := h.holder.Update(h.opts, versions[i%len(versions)], model.Callers{}); err != nil {
 				t.Error(err)
 				return
 			}

@@ -36,6 +36,13 @@ type harness struct {
 
 func newHarness(t testing.TB, cfg Config, pubs ...model.Published) *harness {
 	t.Helper()
+	return newCallersHarness(t, cfg, model.Callers{}, pubs...)
+}
+
+// newCallersHarness is newHarness with callers: keys, authorizations and
+// the blacklist. The gateway's clock is the harness's unless cfg has one.
+func newCallersHarness(t testing.TB, cfg Config, callers model.Callers, pubs ...model.Published) *harness {
+	t.Helper()
 	h := &harness{
 		t:      t,
 		holder: new(snapshot.Holder),
@@ -46,8 +53,11 @@ func newHarness(t testing.TB, cfg Config, pubs ...model.Published) *harness {
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}},
 	}
 	h.opts = snapshot.Options{Clock: h.clock.Now}
-	if err := h.holder.Update(h.opts, pubs); err != nil {
+	if err := h.holder.Update(h.opts, pubs, callers); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = h.clock.Now
 	}
 	m, err := telemetry.NewMetrics(h.reg)
 	if err != nil {

@@ -16,11 +16,16 @@ type stage struct {
 // that fixes it.
 func (g *Gateway) pipeline() []stage {
 	return []stage{
-		{name: "accept", run: g.accept},   // request id, size limits, load shedding
-		{name: "resolve", run: g.resolve}, // host → group + environment
-		{name: "match", run: g.match},     // method + path → API
-		// authenticate, replay, identity, authorize, market, traffic and
-		// validate come here, in that order, one entry each.
+		{name: "accept", run: g.accept},             // request id, size limits, load shedding
+		{name: "resolve", run: g.resolve},           // host → group + environment
+		{name: "match", run: g.match},               // method + path → API
+		{name: "authenticate", run: g.authenticate}, // signature → key
+		{name: "replay", run: g.replay},             // signing time, expiry, nonce once
+		{name: "identity", run: g.identity},         // key, account, user, blacklists, role
+		{name: "authorize", run: g.authorize},       // allowed pins, authorization, API
+		// market, traffic and validate come here, in that order, one
+		// entry each.
+		{name: "outbound", run: g.outbound},             // identity headers in, credentials out
 		{name: "proxy", run: g.proxy},                   // backend: mock or upstream pool
 		{name: "account", run: g.account, always: true}, // metrics, access log
 	}

@@ -29,18 +29,20 @@ type Options struct {
 	Transport     http.RoundTripper
 }
 
-// Compile compiles pubs into a snapshot whose hosts are under base.
+// Compile compiles pubs, with no callers, into a snapshot whose hosts are
+// under base.
 func Compile(pubs []model.Published, base string) (*Snapshot, error) {
-	return Options{Base: base}.Compile(nil, pubs)
+	return Options{Base: base}.Compile(nil, pubs, model.Callers{})
 }
 
-// Compile compiles pubs. Upstream pools of prev whose group, environment
-// and backend are unchanged are reused, with their health state; prev may
-// be nil. Keep-alive connections live in the transport and survive either
+// Compile compiles pubs and, next to them, callers: the keys, their
+// accounts, users and roles, the authorizations on each group environment
+// and the blacklist. Upstream pools of prev whose group, environment and
+// backend are unchanged are reused, with their health state; prev may be
+// nil. Keep-alive connections live in the transport and survive either
 // way. The error joins every problem found, each an *errcode.Error wrapped
-// with the group, environment and API it concerns; no snapshot is
-// returned with it.
-func (o Options) Compile(prev *Snapshot, pubs []model.Published) (*Snapshot, error) {
+// with what it concerns; no snapshot is returned with it.
+func (o Options) Compile(prev *Snapshot, pubs []model.Published, callers model.Callers) (*Snapshot, error) {
 	base := strings.ToLower(strings.TrimSuffix(o.Base, "."))
 	if base == "" {
 		base = route.DefaultBase
@@ -65,6 +67,13 @@ func (o Options) Compile(prev *Snapshot, pubs []model.Published) (*Snapshot, err
 		}
 		s.envs[k] = e
 	}
+	var err error
+	if s.callers, err = compileCallers(&callers); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.addAuthorizations(callers.Authorizations); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -83,6 +92,10 @@ func (o Options) compileEnv(prev, s *Snapshot, pub *model.Published) (*Env, erro
 		Labels:      telemetry.Labels{Group: pub.Group.ID, Environment: string(pub.Environment)},
 	}
 	var errs []error
+	var err error
+	if e.Auth, err = compileAuth(&e.Group); err != nil {
+		errs = append(errs, fmt.Errorf("%s auth: %w", where, err))
+	}
 	if pub.Backend != nil {
 		b, err := o.compileBackend(prev, s, pub)
 		if err != nil {

@@ -21,12 +21,12 @@ func (h *Holder) Load() *Snapshot { return h.cur.Load() }
 // Store makes s the current snapshot.
 func (h *Holder) Store(s *Snapshot) { h.cur.Store(s) }
 
-// Update compiles pubs with o, reusing the current snapshot's pools, and
-// stores the result. On error the current snapshot stays.
-func (h *Holder) Update(o Options, pubs []model.Published) error {
+// Update compiles pubs and callers with o, reusing the current snapshot's
+// pools, and stores the result. On error the current snapshot stays.
+func (h *Holder) Update(o Options, pubs []model.Published, callers model.Callers) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s, err := o.Compile(h.Load(), pubs)
+	s, err := o.Compile(h.Load(), pubs, callers)
 	if err != nil {
 		return err
 	}

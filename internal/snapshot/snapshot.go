@@ -1,6 +1,8 @@
 // Package snapshot compiles what is published into the immutable runtime
 // the data plane serves from: hosts to group environments, their routers,
-// compiled APIs and backends. A Holder swaps snapshots atomically; a
+// compiled APIs, backends and auth settings; and, next to them, who may
+// call: keys with their secrets and the state of their accounts, users and
+// roles, the authorizations on each group environment, and the blacklist. A Holder swaps snapshots atomically; a
 // request keeps the snapshot it started with until it ends.
 package snapshot
 
@@ -18,6 +20,9 @@ type Snapshot struct {
 	base  string
 	envs  map[envKey]*Env
 	pools map[string]*proxy.Pool // by poolKey, for the next compile to reuse
+	// callers are the keys and the blacklist; the authorizations are on
+	// each Env.
+	callers callers
 }
 
 type envKey struct {
@@ -31,6 +36,8 @@ type Env struct {
 	Environment model.Environment
 	// Revision is the deployed revision, "" when nothing is deployed.
 	Revision string
+	// Auth is how callers are authenticated and admitted.
+	Auth Auth
 	// Backend is where calls go; nil when the environment has none.
 	Backend *Backend
 	// Labels place requests of the environment that match no API.

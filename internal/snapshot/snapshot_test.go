@@ -139,7 +139,7 @@ func TestCompileReusesUnchangedPools(t *testing.T) {
 		return e.Backend.Pool
 	}
 	same := testPubs()
-	second, err := Options{}.Compile(first, same)
+	second, err := Options{}.Compile(first, same, model.Callers{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestCompileReusesUnchangedPools(t *testing.T) {
 	}
 	changed := testPubs()
 	changed[0].Backend = httpBackend("http://127.0.0.1:2")
-	third, err := Options{}.Compile(second, changed)
+	third, err := Options{}.Compile(second, changed, model.Callers{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestCompileReusesUnchangedPools(t *testing.T) {
 	}
 	headers := testPubs()
 	headers[0].Backend.Headers = map[string]string{"X-A": "1"}
-	fourth, _ := Options{}.Compile(first, headers)
+	fourth, _ := Options{}.Compile(first, headers, model.Callers{})
 	if pool(fourth) == pool(first) {
 		t.Error("backend with new headers: pool reused")
 	}
@@ -194,7 +194,7 @@ func TestHolder(t *testing.T) {
 	if h.Load() != nil {
 		t.Fatal("zero Holder holds a snapshot")
 	}
-	if err := h.Update(Options{}, testPubs()); err != nil {
+	if err := h.Update(Options{}, testPubs(), model.Callers{}); err != nil {
 		t.Fatal(err)
 	}
 	first := h.Load()
@@ -202,7 +202,7 @@ func TestHolder(t *testing.T) {
 		t.Fatalf("after Update: %v", first)
 	}
 	bad := []model.Published{pub("g1", "", nil)}
-	if err := h.Update(Options{}, bad); err == nil {
+	if err := h.Update(Options{}, bad, model.Callers{}); err == nil {
 		t.Fatal("Update with a bad publication succeeded")
 	}
 	if h.Load() != first {
@@ -215,7 +215,7 @@ func TestHolder(t *testing.T) {
 				if s := h.Load(); s == nil {
 					t.Error("Load returned nil during updates")
 				}
-				h.Update(Options{}, testPubs())
+				h.Update(Options{}, testPubs(), model.Callers{})
 			}
 		})
 	}

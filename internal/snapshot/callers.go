@@ -1,0 +1,210 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/model"
+)
+
+// Caller is one access key (or app key) as the data plane sees it: its
+// secrets, its own state and the state of the account, user and role
+// behind it, all resolved at compile time so that a request needs one map
+// lookup. A Caller is immutable.
+type Caller struct {
+	AccessKey string
+	// Pin is the owning account's pin; User the user (child account) the
+	// key belongs to, "" for the account's own key.
+	Pin, User string
+	Kind      string
+	Enabled   bool
+	// PreviousExpires is when the previous secret of a rotated key stops
+	// working.
+	PreviousExpires time.Time
+
+	// Account is the owning account's status.
+	Account model.AccountStatus
+	// UserFound reports whether User names a user of the account, and
+	// UserStatus is that user's status.
+	UserFound  bool
+	UserStatus model.UserStatus
+	// Role is the user's role: nil for the account's own key, and for a
+	// user whose role does not exist (RoleName then says which).
+	Role     *model.Role
+	RoleName string
+
+	// The header values the backend is told the caller by, made once so
+	// that a request sets them without allocating. Never appended to.
+	PinHeader, UserHeader, KeyHeader []string
+
+	// secrets is the current secret then the previous one, if any;
+	// current is secrets[:1].
+	secrets [][]byte
+}
+
+// Secrets returns the secrets a signature of the key may be made with at
+// now: the current one, and the previous one until PreviousExpires.
+func (c *Caller) Secrets(now time.Time) [][]byte {
+	if len(c.secrets) > 1 && now.Before(c.PreviousExpires) {
+		return c.secrets
+	}
+	return c.secrets[:1]
+}
+
+// AllowsRole reports whether the caller's role lets it call api of group:
+// always for the account's own key; for a user, when its role lists the
+// group and the API (or "*"). A user with no role, or a role that does
+// not exist, may call nothing.
+func (c *Caller) AllowsRole(group, api string) bool {
+	if c.User == "" {
+		return true
+	}
+	return c.Role != nil && listed(c.Role.Groups, group) && listed(c.Role.APIs, api)
+}
+
+// listed reports whether list holds v or "*".
+func listed(list []string, v string) bool {
+	for _, x := range list {
+		if x == "*" || x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// callers is the compiled model.Callers: keys by access key, in two
+// tables, since an app key signs only the market scheme and an access key
+// only the others; and the blacklist.
+type callers struct {
+	sig, app  map[string]*Caller
+	blacklist blacklist
+}
+
+// compileCallers builds the lookup tables of cs. A key of an account that
+// does not exist is left out (its calls get KeyNotFound); a user or role
+// that does not exist is kept as such, for the identity stage to refuse.
+func compileCallers(cs *model.Callers) (callers, error) {
+	out := callers{
+		sig: make(map[string]*Caller, len(cs.Keys)),
+		app: make(map[string]*Caller),
+	}
+	accounts := make(map[string]model.AccountStatus, len(cs.Accounts))
+	for _, a := range cs.Accounts {
+		accounts[a.Pin] = a.Status
+	}
+	users := make(map[string]*model.User, len(cs.Users))
+	for i := range cs.Users {
+		users[cs.Users[i].Name] = &cs.Users[i]
+	}
+	type roleKey struct{ pin, name string }
+	roles := make(map[roleKey]*model.Role, len(cs.Roles))
+	for i := range cs.Roles {
+		r := cs.Roles[i]
+		r.Groups, r.APIs, r.Actions = slices.Clone(r.Groups), slices.Clone(r.APIs), nil
+		roles[roleKey{r.Pin, r.Name}] = &r
+	}
+
+	var errs []error
+	for i := range cs.Keys {
+		k := &cs.Keys[i]
+		if k.AccessKey == "" || len(k.Secret) == 0 {
+			errs = append(errs, fmt.Errorf("key %q: %w", k.AccessKey,
+				errcode.Newf(errcode.ParamValueInvalid, "no access key or no secret")))
+			continue
+		}
+		status, ok := accounts[k.Pin]
+		if !ok {
+			continue
+		}
+		c := &Caller{
+			AccessKey:       k.AccessKey,
+			Pin:             k.Pin,
+			User:            k.User,
+			Kind:            k.Kind,
+			Enabled:         k.Enabled,
+			PreviousExpires: k.PreviousExpires,
+			Account:         status,
+			PinHeader:       []string{k.Pin},
+			KeyHeader:       []string{k.AccessKey},
+			secrets:         [][]byte{clone(k.Secret)},
+		}
+		if len(k.PreviousSecret) > 0 && !k.PreviousExpires.IsZero() {
+			c.secrets = append(c.secrets, clone(k.PreviousSecret))
+		}
+		if k.User != "" {
+			c.UserHeader = []string{k.User}
+			if u := users[k.User]; u != nil && u.Pin == k.Pin {
+				c.UserFound, c.UserStatus, c.RoleName = true, u.Status, u.Role
+				c.Role = roles[roleKey{k.Pin, u.Role}]
+			}
+		}
+		table := out.sig
+		if k.Kind == model.KeyAppKey {
+			table = out.app
+		}
+		if _, dup := out.sig[k.AccessKey]; dup {
+			errs = append(errs, duplicateKey(k.AccessKey))
+			continue
+		}
+		if _, dup := out.app[k.AccessKey]; dup {
+			errs = append(errs, duplicateKey(k.AccessKey))
+			continue
+		}
+		table[k.AccessKey] = c
+	}
+	bl, err := compileBlacklist(cs.Blacklist)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	out.blacklist = bl
+	return out, errors.Join(errs...)
+}
+
+func duplicateKey(ak string) error {
+	return fmt.Errorf("key %q: %w", ak, errcode.Newf(errcode.ParamValueInvalid, "access key listed twice"))
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// Caller returns the caller whose access key or app key is ak.
+func (s *Snapshot) Caller(ak string) (*Caller, bool) {
+	if c, ok := s.callers.sig[ak]; ok {
+		return c, true
+	}
+	c, ok := s.callers.app[ak]
+	return c, ok
+}
+
+// Keys is the auth.Keys of one request: the snapshot's keys of one kind
+// (app keys for the market scheme, access keys for the others) with the
+// secrets valid at one instant. It is a value so that a request can keep
+// it in its own pooled state and pass a pointer to it, and so look keys up
+// without allocating.
+type Keys struct {
+	table map[string]*Caller
+	now   time.Time
+}
+
+// Keys returns the keys a request at now may sign with: app keys when
+// appKey is true, access keys otherwise.
+func (s *Snapshot) Keys(appKey bool, now time.Time) Keys {
+	if appKey {
+		return Keys{s.callers.app, now}
+	}
+	return Keys{s.callers.sig, now}
+}
+
+// Key implements auth.Keys.
+func (k *Keys) Key(ak string) (auth.Key, bool) {
+	c, ok := k.table[ak]
+	if !ok {
+		return auth.Key{}, false
+	}
+	return auth.Key{AccessKey: c.AccessKey, Secrets: c.Secrets(k.now)}, true
+}
+
+var _ auth.Keys = (*Keys)(nil)
