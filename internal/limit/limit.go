@@ -63,6 +63,9 @@ type Counter interface {
 	// seen for the first time within ttl. It records k, so a second call
 	// with the same k within ttl reports false. ttl is how long k must be
 	// remembered, at least; it may be remembered up to twice as long.
+	// With a timestamp window of ±w, pass 2w: a signed request stays
+	// acceptable that long. Use few distinct ttls, one per configured
+	// window, not one computed per request: each has its own sets.
 	Once(ctx context.Context, k Key, ttl time.Duration) (bool, error)
 
 	// Reserve holds n units of q if they fit: used + held + n <= limit.

@@ -3,8 +3,6 @@ package limit
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"os"
@@ -97,9 +95,7 @@ type usageKey struct {
 
 // NewMemory returns a Memory that keeps its state only in memory.
 func NewMemory(o Options) *Memory {
-	var k [16]byte
-	rand.Read(k[:])
-	return newMemory(o, sipKey{binary.LittleEndian.Uint64(k[:]), binary.LittleEndian.Uint64(k[8:])})
+	return newMemory(o, newSipKey())
 }
 
 func newMemory(o Options, k sipKey) *Memory {

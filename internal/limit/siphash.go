@@ -1,12 +1,23 @@
 package limit
 
-import "math/bits"
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"math/bits"
+)
 
 // sipKey is a 128-bit SipHash-2-4 key. The nonce sets are keyed by
 // SipHash rather than hash/maphash because the key must outlive the
 // process: the journal and the snapshot store nonce hashes, and a restart
 // must find them again (a maphash.Seed cannot be saved).
 type sipKey struct{ k0, k1 uint64 }
+
+// newSipKey returns a random key.
+func newSipKey() sipKey {
+	var b [16]byte
+	rand.Read(b[:])
+	return sipKey{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+}
 
 // sip is a SipHash-2-4 state fed with strings, so that hashing a scope and
 // a nonce together needs no concatenation.

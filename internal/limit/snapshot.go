@@ -2,8 +2,6 @@ package limit
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -55,9 +53,7 @@ func OpenMemory(dir string, o Options) (m *Memory, err error) {
 		return nil, err
 	}
 	if !found {
-		var b [16]byte
-		rand.Read(b[:])
-		k = sipKey{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+		k = newSipKey()
 	}
 	m = newMemory(o, k)
 	m.dir, m.lock = dir, lock
