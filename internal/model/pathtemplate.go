@@ -49,7 +49,7 @@ func parseTemplate(field, path string) ([]string, error) {
 		case seg == "." || seg == "..":
 			return nil, invalid(field, "%q has a dot segment", path)
 		case strings.ContainsAny(seg, "{}"):
-			name, ok := variable(seg)
+			name, ok := PathVariable(seg)
 			if !ok {
 				return nil, invalid(field, "segment %q of %q: a variable is a whole segment {name}, name of letters, digits and _ not starting with a digit", seg, path)
 			}
@@ -80,7 +80,7 @@ func PathKey(path string) string {
 		if i > 0 {
 			b.WriteByte('/')
 		}
-		if _, ok := variable(seg); ok {
+		if _, ok := PathVariable(seg); ok {
 			b.WriteString("{}")
 			continue
 		}
@@ -89,8 +89,9 @@ func PathKey(path string) string {
 	return b.String()
 }
 
-// variable returns the name of a segment "{name}".
-func variable(seg string) (string, bool) {
+// PathVariable returns the name of a template segment "{name}", and
+// whether the segment is a variable at all.
+func PathVariable(seg string) (string, bool) {
 	name, ok := strings.CutPrefix(seg, "{")
 	if !ok {
 		return "", false

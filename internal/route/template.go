@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
 // Template is a parsed path template such as /users/{id}/orders. A variable
@@ -22,48 +23,25 @@ type segment struct {
 	isVar bool
 }
 
-// ParseTemplate parses a path template. It starts with "/"; a variable is a
-// whole segment {name} with name of letters, digits and "_", not starting
-// with a digit, and appearing once. Empty segments other than a trailing one
-// and the dot segments "." and ".." are refused, as model.ParsePathTemplate
-// refuses them. The error is an *errcode.Error of errcode.ParamValueInvalid
-// about "path".
+// ParseTemplate parses a path template. What a template may hold is
+// model.ParsePathTemplate's to say, so that the data plane compiles exactly
+// what the admin API accepted; its error is returned as is.
 func ParseTemplate(s string) (*Template, error) {
-	if !strings.HasPrefix(s, "/") {
-		return nil, invalid("path", "%q does not start with /", s)
+	vars, err := model.ParsePathTemplate(s)
+	if err != nil {
+		return nil, err
 	}
-	t := &Template{raw: s}
-	rest := s[1:]
-	for rest != "" {
-		seg, tail, more := strings.Cut(rest, "/")
-		rest = tail
-		switch {
-		case seg == "" && more:
-			return nil, invalid("path", "%q has an empty segment", s)
-		case seg == "." || seg == "..":
-			return nil, invalid("path", "%q has a dot segment", s)
-		case strings.ContainsAny(seg, "{}"):
-			name, ok := variable(seg)
-			if !ok {
-				return nil, invalid("path", "segment %q of %q is not a variable {name}", seg, s)
-			}
-			if t.VarIndex(name) >= 0 {
-				return nil, invalid("path", "variable {%s} appears twice in %q", name, s)
-			}
-			t.vars = append(t.vars, name)
+	t := &Template{raw: s, vars: vars}
+	if s == "/" {
+		return t, nil
+	}
+	// A trailing slash yields a final empty segment, which must match.
+	for _, seg := range strings.Split(s[1:], "/") {
+		if name, ok := model.PathVariable(seg); ok {
 			t.segs = append(t.segs, segment{lit: name, isVar: true})
-		case strings.ContainsAny(seg, "?#"):
-			return nil, invalid("path", "%q holds a query or fragment character", s)
-		default:
-			t.segs = append(t.segs, segment{lit: seg})
+			continue
 		}
-		if !more {
-			break
-		}
-		if rest == "" {
-			// A trailing slash: the template ends with an empty segment.
-			t.segs = append(t.segs, segment{})
-		}
+		t.segs = append(t.segs, segment{lit: seg})
 	}
 	return t, nil
 }
@@ -98,36 +76,6 @@ func (t *Template) shape() string {
 		}
 	}
 	return b.String()
-}
-
-// variable returns the name of a segment "{name}".
-func variable(seg string) (string, bool) {
-	name, ok := strings.CutPrefix(seg, "{")
-	if !ok {
-		return "", false
-	}
-	name, ok = strings.CutSuffix(name, "}")
-	if !ok || !isIdentifier(name) {
-		return "", false
-	}
-	return name, true
-}
-
-// isIdentifier reports whether s matches [A-Za-z_][A-Za-z0-9_]*.
-func isIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func invalid(subject, format string, args ...any) error {

@@ -34,8 +34,8 @@ func TestParseTemplate(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParseTemplate(tt.in)
 		if tt.err {
-			if !errcode.Has(err, errcode.ParamValueInvalid) {
-				t.Errorf("ParseTemplate(%q): err = %v, want ParamValueInvalid", tt.in, err)
+			if !errcode.Has(err, errcode.ParamValueInvalid) && !errcode.Has(err, errcode.ArgumentNotFound) {
+				t.Errorf("ParseTemplate(%q): err = %v, want ParamValueInvalid or ArgumentNotFound", tt.in, err)
 			}
 			continue
 		}
