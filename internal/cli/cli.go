@@ -19,6 +19,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the gateway: data plane, admin API, metrics", runServe},
 		{"errors", "print the error catalogue", runErrors},
+		{"call", "sign and send a request to a protected API, print the answer", runCall},
 	}
 }
 
