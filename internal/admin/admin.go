@@ -1,19 +1,38 @@
 // Package admin is Tollgate's control plane: the REST API under /v1 with
-// which operators manage groups, APIs, backends, revisions and
-// deployments. docs/admin-api.md describes it for its users, and
-// openapi.json, served at /v1/openapi.json, for their tools.
+// which operators and tenants manage groups, APIs, backends, revisions,
+// deployments, and who may call them: accounts, users, roles, keys,
+// authorizations and the blacklist. docs/admin-api.md describes it for
+// its users, and openapi.json, served at /v1/openapi.json, for their
+// tools.
 //
-// Handlers return errors; one edge (edge.go) authenticates, names the
-// request and turns every error into the jdcloud error envelope.
+// A call is made by the operator, with the admin token, or by an account
+// or one of its users, signed with one of their keys by any signature
+// scheme of package auth. An account sees and changes only what it owns;
+// a user only what its role allows. access.go holds those rules.
+//
+// Handlers return errors; one edge (edge.go) authenticates, checks
+// access, names the request and turns every error into the jdcloud error
+// envelope.
 package admin
 
 import (
+	"context"
 	"crypto/sha256"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/limit"
+	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
+
+// Nonces remembers single-use values. limit.Counter has this method; the
+// data plane's counter, when shared, keeps a nonce used on one plane from
+// being used on the other.
+type Nonces interface {
+	Once(ctx context.Context, k limit.Key, ttl time.Duration) (bool, error)
+}
 
 // Config is what the admin API needs.
 type Config struct {
@@ -28,6 +47,12 @@ type Config struct {
 	OnChange func()
 	// Logger receives the causes of 5xx answers. Nil discards them.
 	Logger *slog.Logger
+	// Nonces remembers the nonces of signed calls; a private in-memory
+	// counter when nil.
+	Nonces Nonces
+	// Clock tells the time: the replay window, sessions, login throttling
+	// and TOTP codes read it. The system clock when nil.
+	Clock limit.Clock
 }
 
 // server holds the state of the handlers.
@@ -37,20 +62,54 @@ type server struct {
 	hasToken  bool
 	onChange  func()
 	log       *slog.Logger
+	nonces    Nonces
+	clock     limit.Clock
+	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
+	logins      *throttle
+	mfaFailures *throttle
+	// totpUsed remembers the last TOTP step each account used, so that a
+	// code works once.
+	totpUsed *stepLog
+	// hashPassword and checkNoPassword are secret's; tests make them
+	// cheaper.
+	hashPassword    func(string) (string, error)
+	checkNoPassword func(string) bool
 }
 
 // New returns the admin API handler.
 func New(cfg Config) http.Handler {
+	return newServer(cfg).handler()
+}
+
+func newServer(cfg Config) *server {
 	s := &server{
-		store:     cfg.Store,
-		tokenHash: sha256.Sum256([]byte(cfg.Token)),
-		hasToken:  cfg.Token != "",
-		onChange:  cfg.OnChange,
-		log:       cfg.Logger,
+		store:        cfg.Store,
+		tokenHash:    sha256.Sum256([]byte(cfg.Token)),
+		hasToken:     cfg.Token != "",
+		onChange:     cfg.OnChange,
+		log:          cfg.Logger,
+		nonces:       cfg.Nonces,
+		clock:        cfg.Clock,
+		hashPassword: secret.HashPassword,
 	}
+	s.checkNoPassword = secret.CheckNoPassword
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.clock == nil {
+		s.clock = limit.SystemClock{}
+	}
+	if s.nonces == nil {
+		s.nonces = limit.NewMemory(limit.Options{Clock: s.clock})
+	}
+	s.logins = newThrottle(s.clock, maxLoginFailures, throttleWindow)
+	s.mfaFailures = newThrottle(s.clock, maxLoginFailures, throttleWindow)
+	s.totpUsed = newStepLog()
+	return s
+}
+
+// handler routes every operation through the edge.
+func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.pattern, s.edge(rt))
@@ -70,40 +129,83 @@ type route struct {
 	// query lists the query parameters the operation accepts; any other
 	// is refused.
 	query []string
-	// public operations need no token.
-	public bool
+	// scope says whose resource the operation touches, and so who may
+	// call it (access.go).
+	scope scope
+	// action names the operation for roles and MFA (model.Actions).
+	action string
 }
 
 // routes lists every operation. The OpenAPI document must describe
-// exactly these; TestOpenAPIMatchesRoutes holds the two together.
+// exactly these; TestOpenAPIMatchesRoutes holds the two together, and
+// TestActionsMatchRoutes the actions and model.Actions.
 func (s *server) routes() []route {
 	page := []string{"pageNumber", "pageSize"}
 	return []route{
-		{method: "GET", pattern: "/v1/openapi.json", h: s.openAPI, public: true},
+		{method: "GET", pattern: "/v1/openapi.json", h: s.openAPI, scope: scopePublic},
 
-		{method: "POST", pattern: "/v1/groups", h: s.createGroup},
-		{method: "GET", pattern: "/v1/groups", h: s.listGroups, query: page},
-		{method: "GET", pattern: "/v1/groups/{groupId}", h: s.getGroup},
-		{method: "PATCH", pattern: "/v1/groups/{groupId}", h: s.updateGroup},
-		{method: "DELETE", pattern: "/v1/groups/{groupId}", h: s.deleteGroup},
+		{method: "POST", pattern: "/v1/login", h: s.login, scope: scopePublic},
+		{method: "POST", pattern: "/v1/login/refresh", h: s.refresh, scope: scopePublic},
 
-		{method: "POST", pattern: "/v1/groups/{groupId}/apis", h: s.createAPI},
-		{method: "GET", pattern: "/v1/groups/{groupId}/apis", h: s.listAPIs, query: page},
-		{method: "GET", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.getAPI},
-		{method: "PATCH", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.updateAPI},
-		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.deleteAPI},
+		{method: "POST", pattern: "/v1/accounts", h: s.createAccount, scope: scopeOperator, action: "accounts.create"},
+		{method: "GET", pattern: "/v1/accounts", h: s.listAccounts, query: page, scope: scopeOperator, action: "accounts.read"},
+		{method: "GET", pattern: "/v1/accounts/{pin}", h: s.getAccount, scope: scopeAccount, action: "accounts.read"},
+		{method: "PATCH", pattern: "/v1/accounts/{pin}", h: s.updateAccount, scope: scopeAccount, action: "accounts.update"},
 
-		{method: "PUT", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.putBackend},
-		{method: "GET", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.getBackend},
-		{method: "DELETE", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.deleteBackend},
+		{method: "PUT", pattern: "/v1/accounts/{pin}/mfa", h: s.putMFA, scope: scopeAccount, action: "mfa.update"},
+		{method: "DELETE", pattern: "/v1/accounts/{pin}/mfa", h: s.deleteMFA, scope: scopeAccount, action: "mfa.delete"},
 
-		{method: "POST", pattern: "/v1/groups/{groupId}/revisions", h: s.createRevision},
-		{method: "GET", pattern: "/v1/groups/{groupId}/revisions", h: s.listRevisions, query: page},
-		{method: "GET", pattern: "/v1/groups/{groupId}/revisions/{revision}", h: s.getRevision},
+		{method: "POST", pattern: "/v1/accounts/{pin}/keys", h: s.createKey, scope: scopeAccount, action: "keys.create"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/keys", h: s.listKeys, query: page, scope: scopeAccount, action: "keys.read"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/keys/{accessKey}", h: s.getKey, scope: scopeAccount, action: "keys.read"},
+		{method: "PATCH", pattern: "/v1/accounts/{pin}/keys/{accessKey}", h: s.updateKey, scope: scopeAccount, action: "keys.update"},
+		{method: "DELETE", pattern: "/v1/accounts/{pin}/keys/{accessKey}", h: s.deleteKey, scope: scopeAccount, action: "keys.delete"},
+		{method: "POST", pattern: "/v1/accounts/{pin}/keys/{accessKey}/rotate", h: s.rotateKey, scope: scopeAccount, action: "keys.rotate"},
 
-		{method: "POST", pattern: "/v1/groups/{groupId}/deployments", h: s.deploy},
-		{method: "GET", pattern: "/v1/groups/{groupId}/deployments", h: s.listDeployments},
-		{method: "DELETE", pattern: "/v1/groups/{groupId}/deployments/{environment}", h: s.undeploy},
+		{method: "POST", pattern: "/v1/accounts/{pin}/users", h: s.createUser, scope: scopeAccount, action: "users.create"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/users", h: s.listUsers, query: page, scope: scopeAccount, action: "users.read"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/users/{name}", h: s.getUser, scope: scopeAccount, action: "users.read"},
+		{method: "PATCH", pattern: "/v1/accounts/{pin}/users/{name}", h: s.updateUser, scope: scopeAccount, action: "users.update"},
+		{method: "DELETE", pattern: "/v1/accounts/{pin}/users/{name}", h: s.deleteUser, scope: scopeAccount, action: "users.delete"},
+
+		{method: "POST", pattern: "/v1/accounts/{pin}/roles", h: s.createRole, scope: scopeAccount, action: "roles.create"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/roles", h: s.listRoles, query: page, scope: scopeAccount, action: "roles.read"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/roles/{name}", h: s.getRole, scope: scopeAccount, action: "roles.read"},
+		{method: "PUT", pattern: "/v1/accounts/{pin}/roles/{name}", h: s.putRole, scope: scopeAccount, action: "roles.update"},
+		{method: "DELETE", pattern: "/v1/accounts/{pin}/roles/{name}", h: s.deleteRole, scope: scopeAccount, action: "roles.delete"},
+
+		{method: "POST", pattern: "/v1/blacklist", h: s.createBlacklistEntry, scope: scopeOperator, action: "blacklist.create"},
+		{method: "GET", pattern: "/v1/blacklist", h: s.listBlacklist, query: page, scope: scopeOperator, action: "blacklist.read"},
+		{method: "DELETE", pattern: "/v1/blacklist/{entryId}", h: s.deleteBlacklistEntry, scope: scopeOperator, action: "blacklist.delete"},
+
+		{method: "POST", pattern: "/v1/groups", h: s.createGroup, scope: scopeTenant, action: "groups.create"},
+		{method: "GET", pattern: "/v1/groups", h: s.listGroups, query: page, scope: scopeTenant, action: "groups.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}", h: s.getGroup, scope: scopeGroup, action: "groups.read"},
+		{method: "PATCH", pattern: "/v1/groups/{groupId}", h: s.updateGroup, scope: scopeGroup, action: "groups.update"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}", h: s.deleteGroup, scope: scopeGroup, action: "groups.delete"},
+
+		{method: "POST", pattern: "/v1/groups/{groupId}/apis", h: s.createAPI, scope: scopeGroup, action: "apis.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/apis", h: s.listAPIs, query: page, scope: scopeGroup, action: "apis.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.getAPI, scope: scopeGroup, action: "apis.read"},
+		{method: "PATCH", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.updateAPI, scope: scopeGroup, action: "apis.update"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.deleteAPI, scope: scopeGroup, action: "apis.delete"},
+
+		{method: "PUT", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.putBackend, scope: scopeGroup, action: "backends.update"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.getBackend, scope: scopeGroup, action: "backends.read"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.deleteBackend, scope: scopeGroup, action: "backends.delete"},
+
+		{method: "POST", pattern: "/v1/groups/{groupId}/revisions", h: s.createRevision, scope: scopeGroup, action: "revisions.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/revisions", h: s.listRevisions, query: page, scope: scopeGroup, action: "revisions.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/revisions/{revision}", h: s.getRevision, scope: scopeGroup, action: "revisions.read"},
+
+		{method: "POST", pattern: "/v1/groups/{groupId}/deployments", h: s.deploy, scope: scopeGroup, action: "deployments.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/deployments", h: s.listDeployments, scope: scopeGroup, action: "deployments.read"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/deployments/{environment}", h: s.undeploy, scope: scopeGroup, action: "deployments.delete"},
+
+		{method: "POST", pattern: "/v1/groups/{groupId}/authorizations", h: s.createAuthorization, scope: scopeGroup, action: "authorizations.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/authorizations", h: s.listAuthorizations, query: page, scope: scopeGroup, action: "authorizations.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", h: s.getAuthorization, scope: scopeGroup, action: "authorizations.read"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", h: s.deleteAuthorization, scope: scopeGroup, action: "authorizations.delete"},
 	}
 }
 

@@ -2,6 +2,10 @@ package admin
 
 import (
 	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,7 +14,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -20,11 +26,14 @@ import (
 const token = "s3cret-admin-token"
 
 // harness is an admin API over a real SQLite store in a temporary
-// directory, counting OnChange calls.
+// directory, counting OnChange calls, on a clock that moves only when
+// told.
 type harness struct {
 	t       *testing.T
 	h       http.Handler
+	srv     *server
 	store   store.Store
+	clock   *limit.ManualClock
 	changes atomic.Int64
 }
 
@@ -40,9 +49,24 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	hs := &harness{t: t, store: st}
-	hs.h = New(Config{Store: st, Token: token, OnChange: func() { hs.changes.Add(1) }})
+	hs := &harness{t: t, store: st, clock: limit.NewManualClock(time.Now().UTC().Truncate(time.Second))}
+	hs.srv = newServer(Config{Store: st, Token: token, Clock: hs.clock, OnChange: func() { hs.changes.Add(1) }})
+	// A password hash of the real cost takes a good part of a second,
+	// several under the race detector: tests hash at a low cost, in the
+	// same format, which CheckPassword reads the cost from.
+	hs.srv.hashPassword = cheapHash
+	hs.srv.checkNoPassword = func(string) bool { return false }
+	hs.h = hs.srv.handler()
 	return hs
+}
+
+// cheapHash is secret.HashPassword at 1000 iterations.
+func cheapHash(password string) (string, error) {
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	dk, err := pbkdf2.Key(sha256.New, password, salt, 1000, 32)
+	enc := base64.RawStdEncoding
+	return "pbkdf2-sha256$1000$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(dk), err
 }
 
 // response is what a call returned.
@@ -80,20 +104,33 @@ func (hs *harness) do(method, path, body string) response {
 
 func (hs *harness) call(method, path, body string, header http.Header) response {
 	hs.t.Helper()
+	req := hs.request(method, path, body)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return hs.serve(req)
+}
+
+// request returns a request to the API from 192.0.2.1.
+func (hs *harness) request(method, path, body string) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, rd)
-	for k, v := range header {
-		req.Header[k] = v
-	}
+	req.RemoteAddr = "192.0.2.1:40000"
+	return req
+}
+
+// serve runs req through the API and reads the answer.
+func (hs *harness) serve(req *http.Request) response {
+	hs.t.Helper()
 	rec := httptest.NewRecorder()
 	hs.h.ServeHTTP(rec, req)
 	res := response{status: rec.Code, header: rec.Header(), raw: rec.Body.String()}
 	if res.raw != "" && strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(rec.Body.Bytes(), &res.body); err != nil {
-			hs.t.Fatalf("%s %s: body is not a JSON object: %v: %s", method, path, err, res.raw)
+			hs.t.Fatalf("%s %s: body is not a JSON object: %v: %s", req.Method, req.URL.Path, err, res.raw)
 		}
 	}
 	return res
@@ -155,6 +192,36 @@ func (hs *harness) state() string {
 			}
 		}
 	}
+	for p := 1; ; p++ {
+		accounts, total, err := st.ListAccounts(ctx, store.Page{Number: p, Size: 100})
+		if err != nil {
+			hs.t.Fatalf("ListAccounts: %v", err)
+		}
+		parts = append(parts, accounts)
+		for _, a := range accounts {
+			users, _, _ := st.ListUsers(ctx, a.Pin, all)
+			roles, _, _ := st.ListRoles(ctx, a.Pin, all)
+			keys, _, _ := st.ListKeys(ctx, a.Pin, all)
+			mfa, _ := st.MFASecret(ctx, a.Pin)
+			parts = append(parts, users, roles, keys, mfa)
+			for _, u := range users {
+				parts = append(parts, u.PasswordHash)
+			}
+			for _, k := range keys {
+				full, _ := st.Key(ctx, k.AccessKey)
+				parts = append(parts, full.Secret, full.PreviousSecret)
+			}
+		}
+		if p*100 >= total {
+			break
+		}
+	}
+	for _, g := range groups {
+		auths, _, _ := st.ListAuthorizations(ctx, g.ID, all)
+		parts = append(parts, auths)
+	}
+	bl, _, _ := st.ListBlacklist(ctx, all)
+	parts = append(parts, bl)
 	b, _ := json.Marshal(parts)
 	return string(b)
 }

@@ -30,14 +30,38 @@ const MaxBodyBytes = 1 << 20
 //
 // A field given as null is the same as a field left out.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := readRequest(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeBody(body, dst)
+}
+
+// decodeOptional is decode for operations whose body may be left out:
+// an empty body is an empty object.
+func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := readRequest(w, r)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return err
+	}
+	return decodeBody(body, dst)
+}
+
+// readRequest reads r's body, at most MaxBodyBytes.
+func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return bodyInvalid("larger than %d bytes", MaxBodyBytes)
+			return nil, bodyInvalid("larger than %d bytes", MaxBodyBytes)
 		}
-		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "body", Detail: "the body could not be read", Cause: err}
+		return nil, &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "body", Detail: "the body could not be read", Cause: err}
 	}
+	return body, nil
+}
+
+// decodeBody decodes body into dst; see decode.
+func decodeBody(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return bodyInvalid("empty; a JSON object is required")
 	}
@@ -183,4 +207,9 @@ func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// errArgumentNotSupport refuses a field the operation does not take.
+func errArgumentNotSupport(field string) error {
+	return errcode.New(errcode.ArgumentNotSupport, field)
 }

@@ -58,7 +58,7 @@ func TestDecode(t *testing.T) {
 func TestPanicBecomesInternalError(t *testing.T) {
 	hs := newHarness(t)
 	s := &server{store: hs.store, log: slog.New(slog.DiscardHandler)}
-	h := s.edge(route{public: true, h: func(http.ResponseWriter, *http.Request) error { panic("boom") }})
+	h := s.edge(route{scope: scopePublic, h: func(http.ResponseWriter, *http.Request) error { panic("boom") }})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"status":"INTERNAL"`) {

@@ -2,8 +2,6 @@ package admin
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -43,21 +41,12 @@ func (s *server) edge(rt route) http.Handler {
 	})
 }
 
-// serve runs the checks every route shares, then the handler. A panic in
-// the handler becomes an internal error rather than a dropped connection.
+// serve runs the checks every route shares, then the handler: it
+// authenticates the caller, checks the query, the caller's access to the
+// resource (access.go) and, where the account asks for it, a TOTP code
+// (mfa.go). A panic becomes an internal error rather than a dropped
+// connection.
 func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err error) {
-	if !rt.public && !s.authorized(r) {
-		return errcode.New(errcode.Unauthenticated, "")
-	}
-	q, qerr := url.ParseQuery(r.URL.RawQuery)
-	if qerr != nil {
-		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "query", Detail: "malformed query string"}
-	}
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		if !slices.Contains(rt.query, k) {
-			return errcode.New(errcode.ArgumentNotSupport, k)
-		}
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -66,20 +55,39 @@ func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err er
 			err = errcode.Wrap(errcode.Internal, fmt.Errorf("panic: %v", p))
 		}
 	}()
+	var c *caller
+	if rt.scope != scopePublic {
+		if c, err = s.authenticate(r); err != nil {
+			return err
+		}
+		*r = *r.WithContext(withCaller(r.Context(), c))
+	}
+	q, qerr := url.ParseQuery(r.URL.RawQuery)
+	if qerr != nil {
+		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "query", Detail: "malformed query string"}
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(rt.query, k) && !slices.Contains(signatureParams, k) {
+			return errcode.New(errcode.ArgumentNotSupport, k)
+		}
+	}
+	if c != nil {
+		if err := s.checkAccess(r, rt, c); err != nil {
+			return err
+		}
+		if err := s.checkMFA(r, rt, c); err != nil {
+			return err
+		}
+	}
 	return rt.h(w, r)
 }
 
-// authorized reports whether r carries the admin token. Both sides are
-// hashed first so that the comparison takes the same time whatever the
-// length of the guess.
-func (s *server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	const scheme = "Bearer "
-	if !s.hasToken || len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
-		return false
-	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):])))
-	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
+// signatureParams are the query parameters in which the query-signed
+// schemes (TENCENT-V1, ZENITH) carry their credentials; every operation
+// takes them beside its own.
+var signatureParams = []string{
+	"SecretId", "Timestamp", "Nonce", "Signature", "SignatureMethod", "Region",
+	"accesskey_id", "expires", "signature",
 }
 
 // requestID returns the caller's X-Request-Id when it is a sane token (1
