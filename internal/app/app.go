@@ -233,10 +233,10 @@ func (s *Server) reload(ctx context.Context) error {
 		return fmt.Errorf("load groups: %w", err)
 	}
 	pubs = withUndeployed(pubs, groups)
-	// TODO(issue 3): load the callers with s.store.LoadCallers(ctx) once
-	// the store offers it; until then no key exists, and every signed group
-	// refuses its callers with KeyNotFound.
-	var callers model.Callers
+	callers, err := s.store.LoadCallers(ctx)
+	if err != nil {
+		return fmt.Errorf("load callers: %w", err)
+	}
 	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain}, pubs, callers); err != nil {
 		return fmt.Errorf("compile snapshot: %w", err)
 	}

@@ -128,6 +128,23 @@ func TestRotationGrace(t *testing.T) {
 	}
 }
 
+// TestSessionKeyExpires checks that a console session's key signs like
+// any other until it expires, and is refused from then on, though the
+// snapshot still holds it.
+func TestSessionKeyExpires(t *testing.T) {
+	h := newSignedHarness(t, Config{})
+	call := func() response {
+		return h.do(h.signed("GET", hostJD, "/users/1", "", signing{scheme: model.SchemeJDCloud2, ak: "AKSES"}))
+	}
+	if resp := call(); resp.StatusCode != 200 || resp.echoed(t).Header.Get("X-Jdcloud-User") != "dev" {
+		t.Fatalf("live session key: %d %s", resp.StatusCode, resp.body)
+	}
+	h.clock.Advance(time.Hour)
+	if resp := call(); resp.StatusCode != 401 || resp.code() != "UNAUTHENTICATED" || !strings.Contains(string(resp.body), "session key AKSES expired") {
+		t.Errorf("expired session key: %d %s", resp.StatusCode, resp.body)
+	}
+}
+
 // TestKeyDisabledAfterSwap checks that a key disabled in the store is
 // refused as soon as the snapshot that says so is swapped in.
 func TestKeyDisabledAfterSwap(t *testing.T) {

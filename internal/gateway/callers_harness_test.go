@@ -85,6 +85,8 @@ func fixtureCallers() model.Callers {
 	}
 	ak := key("AK", "acme", "", model.KeySignature, true)
 	ak.PreviousSecret, ak.PreviousExpires = []byte(oldSecret), graceEnds
+	session := key("AKSES", "acme", "dev", model.KeySession, true)
+	session.Expires = graceEnds
 	all := func(pin string) []model.Authorization {
 		var out []model.Authorization
 		for _, gid := range []string{"g-jd", "g-mk", "g-zn", "g-tc", "g-pin"} {
@@ -128,6 +130,7 @@ func fixtureCallers() model.Callers {
 			key("AKBAN", "acme", "banned", model.KeySignature, true),
 			key("AKLOST", "acme", "lost", model.KeySignature, true),
 			key("AKGONE", "acme", "nobody", model.KeySignature, true),
+			session,
 		},
 		Authorizations: authz,
 		Blacklist: []model.BlacklistEntry{

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"time"
+
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
 // identity refuses a caller whose key, account or user may not call now,
-// in this order: the key disabled; the account disabled, or not yet
+// in this order: the key disabled, or a session key expired; the account disabled, or not yet
 // activated; the user missing or disabled; the account's pin on the
 // blacklist; the client's address on the blacklist; the user's role not
 // covering the group and the API. The key's state is told only to whom
@@ -23,6 +25,8 @@ func (g *Gateway) identity(c *Call) error {
 	switch {
 	case !k.Enabled:
 		return errcode.New(errcode.KeyDisabled, k.AccessKey)
+	case k.Expired(c.Now):
+		return errcode.Newf(errcode.AuthExpired, "the session key %s expired at %s", k.AccessKey, k.Expires.UTC().Format(time.RFC3339))
 	case k.Account == model.AccountDisabled:
 		return errcode.New(errcode.AccountDisabled, "")
 	case k.Account == model.AccountUnactivated:

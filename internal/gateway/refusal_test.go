@@ -114,7 +114,7 @@ func TestRefusals(t *testing.T) {
 		// zenith.
 		{"zenith: no credentials", plain(hostZenith, "/users/1"), 401, "1001"},
 		{"zenith: bad expires", tamper(hostZenith, "/users/1", zen("AK"), setParam("expires", "soon")), 401, "1003"},
-		{"zenith: expired", get(hostZenith, "/users/1", with(zen("AK"), func(s *signing) { s.at, s.expires = -2 * time.Minute, time.Minute })), 401, "1002"},
+		{"zenith: expired", get(hostZenith, "/users/1", with(zen("AK"), func(s *signing) { s.at, s.expires = -2*time.Minute, time.Minute })), 401, "1002"},
 		{"zenith: expires too late", get(hostZenith, "/users/1", with(zen("AK"), func(s *signing) { s.expires = 15 * time.Minute })), 401, "1002"},
 		{"zenith: mismatch", get(hostZenith, "/users/1", with(zen("AK"), func(s *signing) { s.secret = "wrong" })), 401, "1004"},
 		{"zenith: unknown key", get(hostZenith, "/users/1", with(zen("NOPE"), func(s *signing) { s.secret = "x" })), 401, "1005"},

@@ -25,6 +25,9 @@ type Caller struct {
 	// PreviousExpires is when the previous secret of a rotated key stops
 	// working.
 	PreviousExpires time.Time
+	// Expires is when a session key (a console login's) stops working;
+	// zero for keys that do not expire.
+	Expires time.Time
 
 	// Account is the owning account's status.
 	Account model.AccountStatus
@@ -53,6 +56,12 @@ func (c *Caller) Secrets(now time.Time) [][]byte {
 		return c.secrets
 	}
 	return c.secrets[:1]
+}
+
+// Expired reports whether the key is one with a life, and that life has
+// ended at now.
+func (c *Caller) Expired(now time.Time) bool {
+	return !c.Expires.IsZero() && !now.Before(c.Expires)
 }
 
 // AllowsRole reports whether the caller's role lets it call api of group:
@@ -127,6 +136,7 @@ func compileCallers(cs *model.Callers) (callers, error) {
 			Kind:            k.Kind,
 			Enabled:         k.Enabled,
 			PreviousExpires: k.PreviousExpires,
+			Expires:         k.Expires,
 			Account:         status,
 			PinHeader:       []string{k.Pin},
 			KeyHeader:       []string{k.AccessKey},

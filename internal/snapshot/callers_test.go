@@ -151,6 +151,20 @@ func TestKeysRotationAndKinds(t *testing.T) {
 	}
 }
 
+func TestCallerExpired(t *testing.T) {
+	cs := testCallers()
+	cs.Keys[1].Kind, cs.Keys[1].Expires = model.KeySession, t0.Add(time.Minute)
+	s, err := Options{}.Compile(nil, testPubs(), cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, _ := s.Caller("AK2")
+	plain, _ := s.Caller("AK1")
+	if session.Expired(t0) || !session.Expired(t0.Add(time.Minute)) || plain.Expired(t0.Add(1e6*time.Hour)) {
+		t.Error("Expired wrong")
+	}
+}
+
 func TestAllowsRole(t *testing.T) {
 	s := compileCallersSnapshot(t)
 	tests := []struct {
