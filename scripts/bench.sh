@@ -104,6 +104,9 @@ cp "$raw" bench/out/bench-raw.txt
 
 date=$(date -u +'%Y-%m-%d %H:%M UTC')
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null)" ]; then
+	commit="$commit + uncommitted changes in the working tree"
+fi
 section="$work/section.md"
 {
 	echo "## Latest make bench"
@@ -118,9 +121,9 @@ section="$work/section.md"
 	bench_table "$raw" nginx direct
 	if [ "$with_tollgate" = 1 ]; then
 		echo
-		awk -v tr="$(bench_col "$raw" tollgate 3)" -v nr="$(bench_col "$raw" nginx 3)" -v dr="$(bench_col "$raw" direct 3)" \
-			-v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
-			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (%.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput.\n", tr / nr, tc / nc, tc, nc, tr / dr
+		awk -v rn="$(bench_ratio "$raw" tollgate nginx 3)" -v cn="$(bench_ratio "$raw" tollgate nginx 7)" \
+			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
+			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
 		}'
 	fi
 	echo

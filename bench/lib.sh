@@ -1,0 +1,351 @@
+# bench/lib.sh: shared pieces of Tollgate's load benchmarks, sourced by
+# bench/engines/run.sh and scripts/bench.sh. Bash only; needs wrk, nginx,
+# curl, taskset, pgrep and awk (any awk).
+#
+# The method (docs/benchmarks.md, DESIGN.md "What we measured before writing
+# a line"): wrk with one thread pinned to CPU 0; the backend and the proxy
+# under test pinned to CPU 1 with one worker each (nginx worker_processes 1,
+# Go GOMAXPROCS=1); all targets measured in the same run, interleaved round by
+# round (the order rotates every round), after one warm-up per target; the
+# table shows medians over the rounds. CPU time per request is read from
+# /proc/PID/stat (utime + stime) before and after each wrk run, divided by the
+# requests wrk counted: that figure is the least disturbed by other load on
+# the machine.
+
+# Knobs, overridable from the environment.
+: "${BENCH_ROUNDS:=3}"      # measured rounds per target
+: "${BENCH_DURATION:=5}"    # seconds per measured wrk run
+: "${BENCH_WARMUP:=2}"      # seconds of warm-up per target, not counted
+: "${BENCH_CONNS:=50}"      # wrk connections (one wrk thread)
+: "${BENCH_WRK_CPU:=0}"     # CPU for wrk
+: "${BENCH_SUT_CPU:=1}"     # CPU for the backend and the proxies
+
+BENCH_BODY='{"ok":true,"msg":"hello from backend","n":12345}'
+CLK_TCK=$(getconf CLK_TCK)
+
+# bench_log prints a progress line on stderr.
+bench_log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# bench_die prints an error and exits (the caller's EXIT trap cleans up).
+bench_die() { bench_log "error: $*"; exit 1; }
+
+# bench_need_tools installs wrk and nginx from Debian when missing.
+bench_need_tools() {
+	local missing=()
+	command -v wrk >/dev/null || missing+=(wrk)
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+	command -v curl >/dev/null || missing+=(curl)
+	command -v taskset >/dev/null || missing+=(util-linux)
+	command -v pgrep >/dev/null || missing+=(procps)
+	if [ ${#missing[@]} -gt 0 ]; then
+		local sudo=
+		[ "$(id -u)" -eq 0 ] || sudo=sudo
+		bench_log "installing ${missing[*]} with apt-get"
+		$sudo apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null ||
+			bench_die "apt-get install ${missing[*]} failed"
+	fi
+	# Debian's nginx package may start a system nginx on port 80; we do not
+	# use it and leave it alone.
+	NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+	[ "$(nproc)" -ge 2 ] || bench_die "needs at least 2 CPUs (wrk on one, the system under test on another)"
+}
+
+# bench_free_port prints a loopback TCP port that nothing listens on.
+bench_free_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((20000 + RANDOM % 30000))
+		case " ${BENCH_USED_PORTS:-} " in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			BENCH_USED_PORTS="${BENCH_USED_PORTS:-} $p"
+			echo "$p"
+			return 0
+		fi
+	done
+	bench_die "no free port found"
+}
+
+# Processes this library started, killed by bench_cleanup.
+BENCH_PIDS=()
+
+# bench_cleanup stops every process started through bench_spawn. Install it
+# with `trap bench_cleanup EXIT`.
+bench_cleanup() {
+	local pid
+	for pid in "${BENCH_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${BENCH_PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	BENCH_PIDS=()
+}
+
+# bench_spawn LOGFILE CMD...: starts CMD pinned to the system-under-test CPU,
+# in the background, and sets SPAWNED_PID.
+bench_spawn() {
+	local log=$1
+	shift
+	taskset -c "$BENCH_SUT_CPU" "$@" >"$log" 2>&1 &
+	SPAWNED_PID=$!
+	BENCH_PIDS+=("$SPAWNED_PID")
+}
+
+# bench_nginx_common DIR: the part of an nginx.conf shared by the backend and
+# the proxy: one worker, no access log, everything inside DIR.
+bench_nginx_common() {
+	local dir=$1
+	mkdir -p "$dir/tmp"
+	cat <<EOF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    keepalive_timeout 120s;
+    keepalive_requests 1000000;
+EOF
+}
+
+# bench_start_nginx NAME DIR: starts nginx with DIR/nginx.conf in the
+# foreground of a background job and sets NGINX_WORKER_PID (the one worker,
+# whose CPU time is what nginx spends on requests).
+bench_start_nginx() {
+	local name=$1 dir=$2 master worker i
+	"$NGINX_BIN" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;' ||
+		bench_die "$name: nginx config test failed"
+	bench_spawn "$dir/stdout.log" "$NGINX_BIN" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;'
+	master=$SPAWNED_PID
+	for i in $(seq 1 50); do
+		worker=$(pgrep -P "$master" | head -n1 || true)
+		[ -n "$worker" ] && break
+		sleep 0.1
+	done
+	[ -n "$worker" ] || bench_die "$name: nginx worker did not start (see $dir/error.log)"
+	NGINX_WORKER_PID=$worker
+}
+
+# bench_start_backend DIR PORT: the backend, a one-worker nginx answering
+# every request with the same 50-byte JSON body. Sets BACKEND_PID.
+bench_start_backend() {
+	local dir=$1 port=$2
+	mkdir -p "$dir"
+	{
+		bench_nginx_common "$dir"
+		cat <<EOF
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        default_type application/json;
+        location / { return 200 '$BENCH_BODY'; }
+    }
+}
+EOF
+	} >"$dir/nginx.conf"
+	bench_start_nginx backend "$dir"
+	BACKEND_PID=$NGINX_WORKER_PID
+}
+
+# bench_start_nginx_proxy DIR PORT BACKEND_PORT: nginx proxy_pass to the
+# backend with upstream keepalive. Sets NGINX_PROXY_PID.
+bench_start_nginx_proxy() {
+	local dir=$1 port=$2 bport=$3
+	mkdir -p "$dir"
+	{
+		bench_nginx_common "$dir"
+		cat <<EOF
+    upstream backend {
+        server 127.0.0.1:$bport;
+        keepalive 512;
+        keepalive_requests 1000000;
+        keepalive_timeout 120s;
+    }
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+	} >"$dir/nginx.conf"
+	bench_start_nginx proxy "$dir"
+	NGINX_PROXY_PID=$NGINX_WORKER_PID
+}
+
+# bench_wait_ok URL [HOST]: waits up to 15 s until URL answers 200 with the
+# backend's body.
+bench_wait_ok() {
+	local url=$1 host=${2:-} i body
+	for i in $(seq 1 150); do
+		if [ -n "$host" ]; then
+			body=$(curl -fsS -m 2 -H "Host: $host" "$url" 2>/dev/null) || body=
+		else
+			body=$(curl -fsS -m 2 "$url" 2>/dev/null) || body=
+		fi
+		[ "$body" = "$BENCH_BODY" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Targets: parallel arrays, filled by bench_add_target.
+T_NAME=() T_URL=() T_HOST=() T_PID=()
+
+# bench_add_target NAME URL HOST PID: HOST may be empty; PID is the process
+# whose CPU time counts as the target's (for the backend direct: the backend).
+bench_add_target() {
+	T_NAME+=("$1")
+	T_URL+=("$2")
+	T_HOST+=("$3")
+	T_PID+=("$4")
+}
+
+# bench_ticks PID: utime + stime of PID (all its threads), in clock ticks.
+bench_ticks() {
+	# Fields 14 and 15; cut at the last ')' so a command name with spaces
+	# cannot shift them.
+	sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+# bench_wrk_one I DURATION OUTFILE: one wrk run against target I.
+bench_wrk_one() {
+	local i=$1 d=$2 out=$3
+	local args=(-t1 "-c$BENCH_CONNS" "-d${d}s" --latency)
+	[ -n "${T_HOST[$i]}" ] && args+=(-H "Host: ${T_HOST[$i]}")
+	taskset -c "$BENCH_WRK_CPU" wrk "${args[@]}" "${T_URL[$i]}" >"$out" 2>&1
+}
+
+# bench_run RAWFILE: warms every target up, then runs BENCH_ROUNDS interleaved
+# rounds; appends one line per run to RAWFILE:
+#   round target rps p50_us p99_us requests proxy_cpu_us_per_req backend_cpu_us_per_req errors
+bench_run() {
+	local raw=$1 n=${#T_NAME[@]} r k i tmp
+	tmp=$(mktemp)
+	for i in $(seq 0 $((n - 1))); do
+		kill -0 "${T_PID[$i]}" 2>/dev/null || bench_die "${T_NAME[$i]}: process ${T_PID[$i]} is not running"
+		bench_wait_ok "${T_URL[$i]}" "${T_HOST[$i]}" || bench_die "${T_NAME[$i]}: ${T_URL[$i]} does not answer with the backend's body"
+		bench_log "warm-up ${T_NAME[$i]} (${BENCH_WARMUP}s)"
+		bench_wrk_one "$i" "$BENCH_WARMUP" "$tmp"
+	done
+	for r in $(seq 1 "$BENCH_ROUNDS"); do
+		for k in $(seq 0 $((n - 1))); do
+			i=$(((k + r - 1) % n)) # rotate the order every round
+			local p0 b0 p1 b1
+			p0=$(bench_ticks "${T_PID[$i]}")
+			b0=$(bench_ticks "$BACKEND_PID")
+			bench_wrk_one "$i" "$BENCH_DURATION" "$tmp"
+			p1=$(bench_ticks "${T_PID[$i]}")
+			b1=$(bench_ticks "$BACKEND_PID")
+			awk -v round="$r" -v name="${T_NAME[$i]}" -v dp=$((p1 - p0)) -v db=$((b1 - b0)) \
+				-v direct="$([ "${T_PID[$i]}" = "$BACKEND_PID" ] && echo 1 || echo 0)" -v tck="$CLK_TCK" '
+				function us(v, n) { n = v + 0; if (v ~ /us$/) return n; if (v ~ /ms$/) return n * 1000; if (v ~ /s$/) return n * 1e6; return n }
+				$1 == "50%" { p50 = us($2) }
+				$1 == "99%" { p99 = us($2) }
+				/requests in/ { reqs = $1 }
+				/^Requests\/sec:/ { rps = $2 }
+				/Non-2xx/ { err += $NF }
+				/Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+				END {
+					if (reqs == 0) { print "wrk produced no result" > "/dev/stderr"; exit 1 }
+					pc = dp * 1e6 / tck / reqs; bc = db * 1e6 / tck / reqs
+					if (direct) bc = pc
+					printf "%d %s %.0f %.0f %.0f %d %.1f %.1f %d\n", round, name, rps, p50, p99, reqs, pc, bc, err + 0
+				}' "$tmp" >>"$raw" || { cat "$tmp" >&2; bench_die "${T_NAME[$i]}: wrk failed"; }
+			bench_log "round $r/$BENCH_ROUNDS $(tail -n1 "$raw" | awk '{printf "%-22s %8s req/s  p50 %6sus  p99 %6sus  proxy %5s us/req  errors %s", $2, $3, $4, $5, $7, $9}')"
+		done
+	done
+	rm -f "$tmp"
+}
+
+# bench_median: the median of the numbers on stdin, one per line.
+bench_median() {
+	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# bench_col RAWFILE TARGET COLUMN: the median of one column for one target.
+bench_col() {
+	awk -v t="$2" -v c="$3" '$2 == t { print $c }' "$1" | bench_median
+}
+
+# bench_ratio RAWFILE TARGET REF COLUMN: the median over rounds of TARGET's
+# COLUMN divided by REF's in the same round. Pairing by round cancels most of
+# the drift in background load between rounds.
+bench_ratio() {
+	awk -v t="$2" -v r="$3" -v c="$4" '
+		$1 ~ /^[0-9]+$/ && $2 == t { a[$1] = $c }
+		$1 ~ /^[0-9]+$/ && $2 == r { b[$1] = $c }
+		END { for (k in a) if ((k in b) && b[k] > 0) print a[k] / b[k] }
+	' "$1" | bench_median
+}
+
+# bench_table RAWFILE REF [SECOND_REF]: a Markdown table of medians over the
+# rounds, with ratios to the target named REF (and to SECOND_REF, when
+# given); each ratio is the median of the per-round ratios.
+bench_table() {
+	local raw=$1 ref=$2 ref2=${3:-} name rps p50 p99 pc bc err rmin rmax rr rc r2
+	if [ -n "$ref2" ]; then
+		echo "| target | req/s (median) | req/s range | p50 ms | p99 ms | CPU µs/req (proxy) | CPU µs/req (backend) | req/s ÷ $ref | CPU ÷ $ref | req/s ÷ $ref2 | errors |"
+		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+	else
+		echo "| target | req/s (median) | req/s range | p50 ms | p99 ms | CPU µs/req (proxy) | CPU µs/req (backend) | req/s ÷ $ref | CPU ÷ $ref | errors |"
+		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+	fi
+	for name in "${T_NAME[@]}"; do
+		rps=$(bench_col "$raw" "$name" 3)
+		p50=$(bench_col "$raw" "$name" 4)
+		p99=$(bench_col "$raw" "$name" 5)
+		pc=$(bench_col "$raw" "$name" 7)
+		bc=$(bench_col "$raw" "$name" 8)
+		rr=$(bench_ratio "$raw" "$name" "$ref" 3)
+		rc=$(bench_ratio "$raw" "$name" "$ref" 7)
+		r2=
+		[ -n "$ref2" ] && r2=$(bench_ratio "$raw" "$name" "$ref2" 3)
+		err=$(awk -v t="$name" '$2 == t { s += $9 } END { print s + 0 }' "$raw")
+		rmin=$(awk -v t="$name" '$2 == t { print $3 }' "$raw" | sort -g | head -n1)
+		rmax=$(awk -v t="$name" '$2 == t { print $3 }' "$raw" | sort -g | tail -n1)
+		awk -v name="$name" -v rps="$rps" -v rmin="$rmin" -v rmax="$rmax" -v p50="$p50" -v p99="$p99" \
+			-v pc="$pc" -v bc="$bc" -v rr="$rr" -v rc="$rc" -v r2="$r2" -v err="$err" 'BEGIN {
+			printf "| %s | %.0f | %.0f–%.0f | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f |", name, rps, rmin, rmax, p50 / 1000, p99 / 1000, pc, bc, rr, rc
+			if (r2 != "") printf " %.2f |", r2
+			printf " %d |\n", err
+		}'
+	done
+}
+
+# bench_machine: one line naming the machine.
+bench_machine() {
+	local model
+	model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	echo "$(nproc) CPUs ($model), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# bench_replace_section FILE HEADING CONTENTFILE: replaces the "## HEADING"
+# section of FILE (up to the next "## " heading) with CONTENTFILE, or appends
+# it when FILE has no such section.
+bench_replace_section() {
+	local file=$1 heading=$2 content=$3 tmp
+	tmp=$(mktemp)
+	[ -f "$file" ] || printf '# Benchmarks\n' >"$file"
+	awk -v h="## $heading" -v cf="$content" '
+		function emit(  line) { while ((getline line < cf) > 0) print line; close(cf); done = 1 }
+		$0 == h { emit(); skip = 1; next }
+		skip && /^## / { skip = 0 }
+		!skip { print }
+		END { if (!done) { print ""; emit() } }
+	' "$file" >"$tmp"
+	cat "$tmp" >"$file"
+	rm -f "$tmp"
+}
