@@ -20,6 +20,16 @@
 #   BENCH_ROUNDS=3 BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
 #   BENCH_NO_DOCS=1       do not touch docs/benchmarks.md
+#   BENCH_TOLLGATE_BIN=F  measure binary F as `tollgate` instead of building
+#                         bin/tollgate
+#   BENCH_STD=1           also measure `tollgate-std`: the same binary with
+#                         --upstream-client=std (net/http's Transport)
+#   BENCH_BASELINE=F      also measure binary F (an older build, say) as
+#                         `tollgate-baseline`, in the same interleaved rounds
+#   BENCH_CPUPROFILE=F    the `tollgate` target writes a CPU profile of its
+#                         whole life to F (TOLLGATE_CPUPROFILE); it covers
+#                         only its own load, since the others are idle then
+#   BENCH_MEMPROFILE=F    likewise an allocation profile (TOLLGATE_MEMPROFILE)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,9 +44,15 @@ bench_need_tools
 with_tollgate=1
 [ "${BENCH_NO_TOLLGATE:-}" = 1 ] && with_tollgate=0
 
+tollgate_bin="$root/bin/tollgate"
 if [ "$with_tollgate" = 1 ]; then
-	bench_log "building bin/tollgate"
-	go build -o bin/tollgate ./cmd/tollgate || bench_die "go build ./cmd/tollgate failed"
+	if [ -n "${BENCH_TOLLGATE_BIN:-}" ]; then
+		tollgate_bin=$(realpath "$BENCH_TOLLGATE_BIN")
+	else
+		bench_log "building bin/tollgate"
+		go build -o bin/tollgate ./cmd/tollgate || bench_die "go build ./cmd/tollgate failed"
+	fi
+	[ -z "${BENCH_BASELINE:-}" ] || [ -x "$BENCH_BASELINE" ] || bench_die "BENCH_BASELINE=$BENCH_BASELINE is not an executable"
 fi
 
 machine=$(bench_machine) # before our own processes load the machine
@@ -63,26 +79,34 @@ admin() {
 	esac
 }
 
-if [ "$with_tollgate" = 1 ]; then
+# start_tollgate NAME BINARY [ENV=VALUE...] [-- ARGS...]: starts one
+# Tollgate pinned like the others (CPU 1, GOMAXPROCS=1), configures it
+# through its admin API (one group, GET /hello, deployed to test) and adds
+# it as target NAME.
+start_tollgate() {
+	local name=$1 bin=$2 envs=() args=() tport data group thost tollgate_pid
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	args=("$@")
 	tport=$(bench_free_port)
 	aport=$(bench_free_port)
-	data="$work/tollgate-data"
+	data="$work/$name-data"
 	mkdir -p "$data"
-	# Pinned like the others: CPU 1, one P.
-	GOMAXPROCS=1 bench_spawn "$work/tollgate.log" "$root/bin/tollgate" serve \
+	bench_spawn "$work/$name.log" env GOMAXPROCS=1 ${envs[@]+"${envs[@]}"} "$bin" serve \
 		--listen "127.0.0.1:$tport" --admin-listen "127.0.0.1:$aport" \
-		--data "$data" --base-domain localhost
+		--data "$data" --base-domain localhost ${args[@]+"${args[@]}"}
 	tollgate_pid=$SPAWNED_PID
 	for _ in $(seq 1 300); do
 		curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" 2>/dev/null && [ -s "$data/admin-token" ] && break
-		kill -0 "$tollgate_pid" 2>/dev/null || { cat "$work/tollgate.log" >&2; bench_die "tollgate exited"; }
+		kill -0 "$tollgate_pid" 2>/dev/null || { cat "$work/$name.log" >&2; bench_die "$name exited"; }
 		sleep 0.1
 	done
 	curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" ||
-		{ cat "$work/tollgate.log" >&2; bench_die "tollgate not ready after 30 s"; }
+		{ cat "$work/$name.log" >&2; bench_die "$name not ready after 30 s"; }
 	token=$(tr -d ' \r\n' <"$data/admin-token")
 
-	bench_log "configuring Tollgate through its admin API"
+	bench_log "configuring $name through its admin API"
 	group=$(admin POST /v1/groups '{"name":"bench"}' | sed -n 's/.*"groupId"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
 	[ -n "$group" ] || bench_die "POST /v1/groups returned no groupId"
 	admin POST "/v1/groups/$group/apis" '{"name":"hello","method":"GET","path":"/hello"}' >/dev/null
@@ -92,9 +116,22 @@ if [ "$with_tollgate" = 1 ]; then
 	thost="$group-test.localhost"
 	bench_wait_ok "http://127.0.0.1:$tport/hello" "$thost" || {
 		curl -sS -m 2 -i -H "Host: $thost" "http://127.0.0.1:$tport/hello" >&2 || true
-		bench_die "Tollgate does not proxy $thost/hello to the backend"
+		bench_die "$name does not proxy $thost/hello to the backend"
 	}
-	bench_add_target tollgate "http://127.0.0.1:$tport/hello" "$thost" "$tollgate_pid"
+	bench_add_target "$name" "http://127.0.0.1:$tport/hello" "$thost" "$tollgate_pid"
+}
+
+if [ "$with_tollgate" = 1 ]; then
+	prof_env=()
+	[ -n "${BENCH_CPUPROFILE:-}" ] && prof_env+=("TOLLGATE_CPUPROFILE=$(realpath "$BENCH_CPUPROFILE")")
+	[ -n "${BENCH_MEMPROFILE:-}" ] && prof_env+=("TOLLGATE_MEMPROFILE=$(realpath "$BENCH_MEMPROFILE")")
+	start_tollgate tollgate "$tollgate_bin" ${prof_env[@]+"${prof_env[@]}"}
+	if [ "${BENCH_STD:-}" = 1 ]; then
+		start_tollgate tollgate-std "$tollgate_bin" -- --upstream-client=std
+	fi
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		start_tollgate tollgate-baseline "$(realpath "$BENCH_BASELINE")"
+	fi
 fi
 
 raw="$work/raw.txt"
@@ -125,6 +162,13 @@ section="$work/section.md"
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
 			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
 		}'
+		for other in tollgate-std tollgate-baseline; do
+			grep -q " $other " "$raw" || continue
+			echo
+			awk -v o="$other" -v rn="$(bench_ratio "$raw" tollgate "$other" 3)" -v cn="$(bench_ratio "$raw" tollgate "$other" 7)" 'BEGIN {
+				printf "tollgate/%s: %.2f x the throughput at %.2f x the CPU per request (medians of per-round ratios).\n", o, rn, cn
+			}'
+		done
 	fi
 	echo
 } >"$section"

@@ -2,12 +2,12 @@ package telemetry
 
 import (
 	"bufio"
-	"context"
 	"io"
-	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Entry is one line of the access log. It holds nothing secret by
@@ -29,10 +29,11 @@ type Entry struct {
 	Remote      string
 }
 
-// AccessLog writes one JSON line per call through log/slog. Log hands the
-// entry to a background goroutine over a bounded channel and never blocks:
-// when the channel is full the entry is dropped and counted. Close flushes
-// what was queued.
+// AccessLog writes one JSON line per call, in the format of log/slog's
+// JSONHandler (msg "access"), encoded by hand. Log hands the entry to a
+// background goroutine over a bounded channel and never blocks: when the
+// channel is full the entry is dropped and counted. The request goroutine
+// formats nothing. Close flushes what was queued.
 type AccessLog struct {
 	ch      chan Entry
 	quit    chan struct{}
@@ -89,58 +90,151 @@ func (l *AccessLog) Close() error {
 	return nil
 }
 
-// run writes entries until Close. It buffers lines and flushes whenever
-// the queue runs empty, so that a burst costs few writes and a quiet log is
-// never behind.
+// Linger is how long the writer lets entries gather after writing a batch.
+// Under load the request goroutines then only add to a buffered channel,
+// with no writer to wake per entry, and the writer makes one write per
+// batch; a lone entry is written at once, so a quiet log is never more than
+// Linger behind.
+const Linger = 5 * time.Millisecond
+
+// run writes entries until Close: it waits for one, writes it and every
+// other already queued, flushes, and lingers before looking again.
 func (l *AccessLog) run(w io.Writer) {
 	defer close(l.done)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	h := slog.NewJSONHandler(bw, nil)
-	ctx := context.Background()
+	buf := make([]byte, 0, 1024)
 	write := func(e *Entry) {
-		t := e.Time
-		if t.IsZero() {
-			t = time.Now()
-		}
-		// The record carries the request's time, not the time the
-		// writer got to it.
-		r := slog.NewRecord(t, slog.LevelInfo, "access", 0)
-		r.AddAttrs(
-			slog.String("request_id", e.RequestID),
-			slog.String("group", e.Group),
-			slog.String("api", e.API),
-			slog.String("environment", e.Environment),
-			slog.String("method", e.Method),
-			slog.String("path", e.Path),
-			slog.Int("status", e.Status),
-			slog.String("code", e.Code),
-			slog.Float64("latency_ms", ms(e.Latency)),
-			slog.Float64("upstream_latency_ms", ms(e.Upstream)),
-			slog.Int64("bytes_in", e.BytesIn),
-			slog.Int64("bytes_out", e.BytesOut),
-			slog.String("remote", e.Remote),
-		)
-		_ = h.Handle(ctx, r)
+		buf = appendEntry(buf[:0], e)
+		bw.Write(buf)
 	}
+	drain := func() {
+		for {
+			select {
+			case e := <-l.ch:
+				write(&e)
+			default:
+				bw.Flush()
+				return
+			}
+		}
+	}
+	linger := time.NewTimer(Linger)
+	linger.Stop()
 	for {
 		select {
 		case e := <-l.ch:
 			write(&e)
-			if len(l.ch) == 0 {
-				bw.Flush()
-			}
+			drain()
 		case <-l.quit:
-			for {
-				select {
-				case e := <-l.ch:
-					write(&e)
-				default:
-					bw.Flush()
-					return
-				}
-			}
+			drain()
+			return
+		}
+		linger.Reset(Linger)
+		select {
+		case <-linger.C:
+		case <-l.quit:
+			linger.Stop()
+			drain()
+			return
 		}
 	}
 }
+
+// appendEntry appends e to b as one JSON line, the line log/slog's
+// JSONHandler wrote for it before (the same keys, order and formats),
+// without its reflection and allocations.
+func appendEntry(b []byte, e *Entry) []byte {
+	t := e.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	b = append(b, `{"time":"`...)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"access","request_id":`...)
+	b = appendJSONString(b, e.RequestID)
+	b = append(b, `,"group":`...)
+	b = appendJSONString(b, e.Group)
+	b = append(b, `,"api":`...)
+	b = appendJSONString(b, e.API)
+	b = append(b, `,"environment":`...)
+	b = appendJSONString(b, e.Environment)
+	b = append(b, `,"method":`...)
+	b = appendJSONString(b, e.Method)
+	b = append(b, `,"path":`...)
+	b = appendJSONString(b, e.Path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = append(b, `,"code":`...)
+	b = appendJSONString(b, e.Code)
+	b = append(b, `,"latency_ms":`...)
+	b = appendMillis(b, e.Latency)
+	b = append(b, `,"upstream_latency_ms":`...)
+	b = appendMillis(b, e.Upstream)
+	b = append(b, `,"bytes_in":`...)
+	b = strconv.AppendInt(b, e.BytesIn, 10)
+	b = append(b, `,"bytes_out":`...)
+	b = strconv.AppendInt(b, e.BytesOut, 10)
+	b = append(b, `,"remote":`...)
+	b = appendJSONString(b, e.Remote)
+	return append(b, "}\n"...)
+}
+
+// appendMillis appends d in milliseconds with microsecond precision, as
+// encoding/json writes the float64 d.Microseconds()/1000: the shortest
+// decimal, never an exponent in this range.
+func appendMillis(b []byte, d time.Duration) []byte {
+	return strconv.AppendFloat(b, ms(d), 'f', -1, 64)
+}
+
+// appendJSONString appends s as a JSON string, escaped as log/slog escapes
+// it: quotes, backslashes and control characters, invalid UTF-8 as
+// U+FFFD, U+2028 and U+2029; HTML characters are left alone.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

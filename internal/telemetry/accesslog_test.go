@@ -3,8 +3,11 @@ package telemetry
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,5 +110,106 @@ func BenchmarkAccessLog(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		l.Log(e)
+	}
+}
+
+// slogLine is the line the access log wrote through log/slog's JSONHandler
+// before it encoded by hand: the format appendEntry must keep.
+func slogLine(e *Entry) string {
+	var buf bytes.Buffer
+	h := slog.NewJSONHandler(&buf, nil)
+	r := slog.NewRecord(e.Time, slog.LevelInfo, "access", 0)
+	r.AddAttrs(
+		slog.String("request_id", e.RequestID),
+		slog.String("group", e.Group),
+		slog.String("api", e.API),
+		slog.String("environment", e.Environment),
+		slog.String("method", e.Method),
+		slog.String("path", e.Path),
+		slog.Int("status", e.Status),
+		slog.String("code", e.Code),
+		slog.Float64("latency_ms", ms(e.Latency)),
+		slog.Float64("upstream_latency_ms", ms(e.Upstream)),
+		slog.Int64("bytes_in", e.BytesIn),
+		slog.Int64("bytes_out", e.BytesOut),
+		slog.String("remote", e.Remote),
+	)
+	h.Handle(context.Background(), r)
+	return buf.String()
+}
+
+func TestAppendEntryMatchesSlog(t *testing.T) {
+	at := time.Date(2026, 11, 25, 5, 6, 7, 123456789, time.FixedZone("X", 3600))
+	entries := []Entry{
+		{Time: at, RequestID: "r-1", Group: "g1", API: "getUser", Environment: "test", Method: "GET",
+			Path: "/users/1", Status: 200, Latency: 1500 * time.Microsecond, Upstream: 999 * time.Microsecond,
+			BytesIn: 3, BytesOut: 50, Remote: "127.0.0.1:5000"},
+		{Time: at.UTC().Truncate(time.Second), Status: 499, Code: "CANCELLED", Latency: 3 * time.Hour, BytesIn: -1},
+		{Time: at, Path: "/a\"b\\c\nd\re\tf\x00g\x1f\x7f<>&'", Method: "PATCH", Latency: time.Nanosecond},
+		{Time: at, Path: "/\xff\xfe-\u2028-\u2029-é-日本-\U0001F600", Remote: "[::1]:80", Latency: 123456789 * time.Microsecond},
+		{Time: at, Latency: -5 * time.Millisecond, Upstream: 1},
+	}
+	for i := range entries {
+		e := &entries[i]
+		got := string(appendEntry(nil, e))
+		if want := slogLine(e); got != want {
+			t.Errorf("entry %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// TestAccessLogWritesWithoutClose shows that a lone entry reaches the
+// writer within the linger time, without waiting for more or for Close.
+func TestAccessLogWritesWithoutClose(t *testing.T) {
+	w := &lockedBuffer{}
+	l := NewAccessLog(w, 0)
+	defer l.Close()
+	for i := range 3 {
+		l.Log(Entry{RequestID: "lone"})
+		deadline := time.Now().Add(5 * time.Second)
+		for strings.Count(w.String(), "lone") <= i {
+			if time.Now().After(deadline) {
+				t.Fatalf("entry %d not written after 5s", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *lockedBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *lockedBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+func BenchmarkAppendEntry(b *testing.B) {
+	e := Entry{Time: time.Now(), RequestID: "0123456789ab-1x2y", Group: "g1", API: "hello", Environment: "test",
+		Method: "GET", Path: "/hello", Status: 200, Latency: 1234 * time.Microsecond, Upstream: 987 * time.Microsecond,
+		BytesOut: 50, Remote: "127.0.0.1:53422"}
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendEntry(buf[:0], &e)
+	}
+}
+
+func BenchmarkSlogEntry(b *testing.B) {
+	e := Entry{Time: time.Now(), RequestID: "0123456789ab-1x2y", Group: "g1", API: "hello", Environment: "test",
+		Method: "GET", Path: "/hello", Status: 200, Latency: 1234 * time.Microsecond, Upstream: 987 * time.Microsecond,
+		BytesOut: 50, Remote: "127.0.0.1:53422"}
+	b.ReportAllocs()
+	for b.Loop() {
+		slogLine(&e)
 	}
 }
