@@ -25,6 +25,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -49,6 +50,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Demo            bool
 	AccessLog       bool
+	// UpstreamClient sends calls to plain-http backends: "h1" Tollgate's
+	// own HTTP/1.1 client, "std" net/http's Transport; "" keeps the
+	// process's default (h1, or TOLLGATE_UPSTREAM_CLIENT).
+	UpstreamClient string
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -81,6 +86,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.BaseDomain == "" {
 		cfg.BaseDomain = "localhost"
+	}
+	if cfg.UpstreamClient != "" {
+		if err := proxy.SetUpstreamClient(cfg.UpstreamClient); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{
 		cfg:       cfg,

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/proxy"
+	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
 
 func runServe(args []string, stdout, stderr io.Writer) error {
@@ -26,6 +29,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests at shutdown")
 	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
+	fs.StringVar(&cfg.UpstreamClient, "upstream-client", proxy.UpstreamClient(), "client for http:// backends: h1 (Tollgate's HTTP/1.1 client) or std (net/http's Transport; default from $TOLLGATE_UPSTREAM_CLIENT); https:// always uses std")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -39,6 +43,14 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{"--tls-cert and --tls-key go together"}
 	}
 	cfg.Stdout, cfg.Stderr = stdout, stderr
+
+	// Off unless TOLLGATE_CPUPROFILE or TOLLGATE_MEMPROFILE names a file
+	// (docs/benchmarks.md, "Profiling").
+	stopProfiles, err := telemetry.StartProfiles(os.Getenv)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -19,16 +19,28 @@ var errHeaderTimeout = errors.New("proxy: no response headers within the backend
 // whether it was a connection failure that counts against the target's
 // health. ctx is the call's context, derived from r's.
 func classify(ctx context.Context, r *http.Request, err error) (cond *errcode.Condition, connFailure bool) {
-	var ee *errcode.Error
+	var (
+		ee    *errcode.Error
+		body  *requestBodyError
+		stale *staleConnError
+	)
 	switch {
 	case r.Context().Err() != nil:
 		return errcode.Cancelled, false
-	case context.Cause(ctx) == errHeaderTimeout:
+	case context.Cause(ctx) == errHeaderTimeout, errors.Is(err, errHeaderTimeout):
 		return errcode.DeadlineExceeded, false
 	case errors.As(err, &ee):
 		// The request body's reader refused (a size limit): not the
 		// backend's fault.
 		return ee.Cond, false
+	case errors.As(err, &body):
+		// The client broke off or mangled its own body (H1Transport).
+		return errcode.Cancelled, false
+	case errors.As(err, &stale):
+		// A pooled connection the backend had closed (H1Transport, a
+		// request it may not send twice): the backend is reachable, so
+		// its health does not suffer.
+		return errcode.SourceUnavailable, false
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETUNREACH):

@@ -38,9 +38,11 @@ type Result struct {
 	Started bool
 }
 
-// exchange holds what one upstream request needs beside its http.Request,
-// in a single allocation: the URL and the header values the gateway sets.
+// exchange holds what one upstream request needs, in a single allocation:
+// the request (a shallow copy of the client's), its URL and the header
+// values the gateway sets.
 type exchange struct {
+	req  http.Request
 	url  url.URL
 	vals [3]string // X-Forwarded-For, X-Forwarded-Host, X-Request-Id
 }
@@ -73,22 +75,37 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 	if t == nil {
 		return res, errcode.Newf(errcode.Unavailable, "no usable target among %d", len(p.targets))
 	}
-	ctx, cancel := context.WithCancelCause(r.Context())
-	defer cancel(nil)
 	x := new(exchange)
-	out := r.WithContext(ctx)
-	p.prepare(x, out, r, t, o)
-
-	// The timer bounds the wait for headers only: a body that streams for
-	// longer than the timeout after them is not cut.
-	timer := time.AfterFunc(p.timeout, func() { cancel(errHeaderTimeout) })
-	start := time.Now()
-	resp, err := p.transport.RoundTrip(out)
-	fired := !timer.Stop()
-	res.Upstream = time.Since(start)
-	if err == nil && fired {
-		resp.Body.Close()
-		err = errHeaderTimeout
+	ctx := r.Context()
+	var resp *http.Response
+	var start time.Time
+	if h1 := p.h1(t); h1 != nil {
+		// H1Transport bounds the wait for the head with a connection
+		// deadline and follows r's context itself: the request is a copy
+		// of r that keeps its context, and nothing else is derived.
+		out := &x.req
+		*out = *r
+		p.prepare(x, out, r, t, o)
+		start = time.Now()
+		resp, err = h1.roundTrip(out, t.addr, p.timeout)
+		res.Upstream = time.Since(start)
+	} else {
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		out := r.WithContext(ctx)
+		p.prepare(x, out, r, t, o)
+		// The timer bounds the wait for headers only: a body that
+		// streams for longer than the timeout after them is not cut.
+		timer := time.AfterFunc(p.timeout, func() { cancel(errHeaderTimeout) })
+		start = time.Now()
+		resp, err = p.roundTripper().RoundTrip(out)
+		fired := !timer.Stop()
+		res.Upstream = time.Since(start)
+		if err == nil && fired {
+			resp.Body.Close()
+			err = errHeaderTimeout
+		}
 	}
 	if err != nil {
 		cond, connFailure := classify(ctx, r, err)

@@ -36,6 +36,22 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// bothClients runs f with each upstream client in turn: Tollgate's
+// H1Transport and net/http's Transport must behave the same.
+func bothClients(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, c := range []string{UpstreamH1, UpstreamStd} {
+		t.Run(c, func(t *testing.T) {
+			prev := UpstreamClient()
+			if err := SetUpstreamClient(c); err != nil {
+				t.Fatal(err)
+			}
+			defer SetUpstreamClient(prev)
+			f(t)
+		})
+	}
+}
+
 func newPool(t testing.TB, c PoolConfig) *Pool {
 	t.Helper()
 	p, err := NewPool(c)
@@ -52,7 +68,9 @@ func forward(p *Pool, req *http.Request, o Outbound) (*httptest.ResponseRecorder
 	return w, res, err
 }
 
-func TestForwardEcho(t *testing.T) {
+func TestForwardEcho(t *testing.T) { bothClients(t, testForwardEcho) }
+
+func testForwardEcho(t *testing.T) {
 	backend := proxytest.Echo(t, "b1")
 	p := newPool(t, PoolConfig{
 		URLs:    []string{backend.URL + "/base/"},
@@ -115,6 +133,10 @@ func TestForwardEcho(t *testing.T) {
 }
 
 func TestForwardKeepsEscapingAndEmptyBody(t *testing.T) {
+	bothClients(t, testForwardKeepsEscapingAndEmptyBody)
+}
+
+func testForwardKeepsEscapingAndEmptyBody(t *testing.T) {
 	backend := proxytest.Echo(t, "b1")
 	p := newPool(t, PoolConfig{URLs: []string{backend.URL}})
 	tests := []struct{ path, want string }{
@@ -143,7 +165,9 @@ func TestForwardKeepsEscapingAndEmptyBody(t *testing.T) {
 // backend reads the first part of the request body while the client has
 // not written the rest, and the client reads the first part of the answer
 // while the backend has not written the rest.
-func TestForwardStreamsBodies(t *testing.T) {
+func TestForwardStreamsBodies(t *testing.T) { bothClients(t, testForwardStreamsBodies) }
+
+func testForwardStreamsBodies(t *testing.T) {
 	gotFirst := make(chan struct{})
 	sendRest := make(chan struct{})
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +215,9 @@ func TestForwardStreamsBodies(t *testing.T) {
 	}
 }
 
-func TestForwardErrors(t *testing.T) {
+func TestForwardErrors(t *testing.T) { bothClients(t, testForwardErrors) }
+
+func testForwardErrors(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {
@@ -226,7 +252,9 @@ func TestForwardErrors(t *testing.T) {
 	}
 }
 
-func TestPassiveHealth(t *testing.T) {
+func TestPassiveHealth(t *testing.T) { bothClients(t, testPassiveHealth) }
+
+func testPassiveHealth(t *testing.T) {
 	clock := newFakeClock()
 	bad := proxytest.RefusingURL(t)
 	p := newPool(t, PoolConfig{URLs: []string{bad}, Clock: clock.Now})
@@ -257,7 +285,9 @@ func TestPassiveHealth(t *testing.T) {
 	}
 }
 
-func TestPassiveHealthRecovers(t *testing.T) {
+func TestPassiveHealthRecovers(t *testing.T) { bothClients(t, testPassiveHealthRecovers) }
+
+func testPassiveHealthRecovers(t *testing.T) {
 	clock := newFakeClock()
 	// A backend that refuses at first and then comes back on the same
 	// address: start it, note the address, close it, and restart there.
@@ -293,6 +323,10 @@ func TestPassiveHealthRecovers(t *testing.T) {
 }
 
 func TestRoundRobinSkipsCoolingTargets(t *testing.T) {
+	bothClients(t, testRoundRobinSkipsCoolingTargets)
+}
+
+func testRoundRobinSkipsCoolingTargets(t *testing.T) {
 	clock := newFakeClock()
 	a, b := proxytest.Echo(t, "a"), proxytest.Echo(t, "b")
 	bad := proxytest.RefusingURL(t)

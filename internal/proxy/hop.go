@@ -17,42 +17,30 @@ func isHopHeader(k string) bool {
 	return strings.HasPrefix(k, "Proxy-")
 }
 
-// connectionListed returns the canonical keys that h's Connection header
-// names: hop-by-hop for this message too. Most messages have none, and
-// then it does not allocate.
-func connectionListed(h http.Header) []string {
-	conn := h["Connection"]
-	if len(conn) == 0 {
-		return nil
-	}
-	var keys []string
+// connectionListed reports whether the Connection header values conn name
+// the canonical key k, ignoring case: such a field is hop-by-hop for this
+// message too. It does not allocate.
+func connectionListed(conn []string, k string) bool {
 	for _, v := range conn {
-		for f := range strings.SplitSeq(v, ",") {
-			if f = textproto.TrimString(f); f != "" {
-				keys = append(keys, textproto.CanonicalMIMEHeaderKey(f))
+		for v != "" {
+			var f string
+			f, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(textproto.TrimString(f), k) {
+				return true
 			}
 		}
 	}
-	return keys
+	return false
 }
 
 // copyEndToEnd adds to dst the end-to-end headers of src. Value slices are
 // shared, not copied: neither side appends to them.
 func copyEndToEnd(dst, src http.Header) {
-	listed := connectionListed(src)
+	conn := src["Connection"]
 	for k, vv := range src {
-		if isHopHeader(k) || contains(listed, k) {
+		if isHopHeader(k) || (len(conn) > 0 && connectionListed(conn, k)) {
 			continue
 		}
 		dst[k] = vv
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -37,7 +37,10 @@ type PoolConfig struct {
 	Cooldown      time.Duration
 	// Clock returns the current time (time.Now if nil); tests move it.
 	Clock func() time.Time
-	// Transport sends the requests (the shared Transport if nil).
+	// Transport sends the requests. If nil: H1 for http targets and
+	// Transport for https ones, or Transport for both when the upstream
+	// client is "std" (SetUpstreamClient). An *H1Transport given here
+	// sends http calls, and Transport the https ones.
 	Transport http.RoundTripper
 }
 
@@ -52,12 +55,13 @@ type Pool struct {
 	threshold int32
 	cooldown  time.Duration
 	now       func() time.Time
-	transport http.RoundTripper
+	transport http.RoundTripper // nil: the default clients
 }
 
 // target is one backend URL and its passive health.
 type target struct {
 	scheme, host string
+	addr         string // host:port
 	base         string // path prefix without a trailing "/"; "" for none
 	fails        atomic.Int32
 	downUntil    atomic.Int64 // unix nanoseconds; 0 while healthy
@@ -87,9 +91,6 @@ func NewPool(c PoolConfig) (*Pool, error) {
 	if p.now == nil {
 		p.now = time.Now
 	}
-	if p.transport == nil {
-		p.transport = Transport
-	}
 	for k, v := range c.Headers {
 		p.headers.Set(k, v)
 	}
@@ -102,10 +103,40 @@ func NewPool(c PoolConfig) (*Pool, error) {
 		p.targets = append(p.targets, &target{
 			scheme: u.Scheme,
 			host:   u.Host,
+			addr:   hostPort(u.Host),
 			base:   strings.TrimSuffix(u.EscapedPath(), "/"),
 		})
 	}
 	return p, nil
+}
+
+// h1 returns the H1Transport that sends calls to t, or nil when they go
+// through an http.RoundTripper.
+func (p *Pool) h1(t *target) *H1Transport {
+	if t.scheme != "http" {
+		return nil
+	}
+	switch tr := p.transport.(type) {
+	case nil:
+		if !useStd.Load() {
+			return H1
+		}
+	case *H1Transport:
+		return tr
+	}
+	return nil
+}
+
+// roundTripper returns the http.RoundTripper that sends calls to t when h1
+// does not.
+func (p *Pool) roundTripper() http.RoundTripper {
+	if p.transport == nil {
+		return Transport
+	}
+	if _, ok := p.transport.(*H1Transport); ok {
+		return Transport // an https target of a pool given an H1Transport
+	}
+	return p.transport
 }
 
 // Timeout returns the pool's response header timeout.

@@ -1,12 +1,17 @@
 // Package proxy sends calls to backends: upstream pools with round robin
-// and passive health, one shared tuned http.Transport, a lean forwarder
-// that streams bodies both ways, the mapping of upstream failures to error
-// conditions, and mock backends that answer without a network call.
+// and passive health, an HTTP/1.1 client of its own for plain-http
+// backends (H1Transport) and one shared tuned http.Transport for https, a
+// lean forwarder that streams bodies both ways, the mapping of upstream
+// failures to error conditions, and mock backends that answer without a
+// network call.
 package proxy
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,7 +43,61 @@ func NewTransport() *http.Transport {
 	}
 }
 
-// Transport is the transport every pool uses unless its PoolConfig names
-// another. Keep-alive connections live here, not in pools, so they survive
-// a snapshot swap.
+// Transport is the transport of https upstreams (and of http ones under
+// the "std" upstream client) for every pool whose PoolConfig names none.
+// Keep-alive connections live here and in H1, not in pools, so they
+// survive a snapshot swap.
 var Transport = NewTransport()
+
+// H1 is the client of plain-http upstreams for every pool whose PoolConfig
+// names no transport, unless the upstream client is "std".
+var H1 = &H1Transport{}
+
+// Upstream clients, for SetUpstreamClient.
+const (
+	// UpstreamH1 sends http:// calls with H1 and https:// ones with
+	// Transport: the default.
+	UpstreamH1 = "h1"
+	// UpstreamStd sends every call with Transport (net/http's), the
+	// fallback.
+	UpstreamStd = "std"
+)
+
+// EnvUpstreamClient names the environment variable that sets the
+// upstream client when the process starts ("h1" or "std"), before any
+// SetUpstreamClient: `TOLLGATE_UPSTREAM_CLIENT=std go test ./...` runs a
+// test suite against net/http's Transport.
+const EnvUpstreamClient = "TOLLGATE_UPSTREAM_CLIENT"
+
+var useStd atomic.Bool
+
+func init() {
+	if v := os.Getenv(EnvUpstreamClient); v != "" {
+		if err := SetUpstreamClient(v); err != nil {
+			panic(EnvUpstreamClient + ": " + err.Error())
+		}
+	}
+}
+
+// SetUpstreamClient chooses the client of the pools that name no
+// transport: UpstreamH1 (or "") or UpstreamStd. It takes effect from the
+// next call.
+func SetUpstreamClient(name string) error {
+	switch name {
+	case "", UpstreamH1:
+		useStd.Store(false)
+	case UpstreamStd:
+		useStd.Store(true)
+	default:
+		return fmt.Errorf("upstream client %q: want %s or %s", name, UpstreamH1, UpstreamStd)
+	}
+	return nil
+}
+
+// UpstreamClient returns the name of the client SetUpstreamClient chose.
+func UpstreamClient() string {
+	if useStd.Load() {
+		return UpstreamStd
+	}
+	return UpstreamH1
+}

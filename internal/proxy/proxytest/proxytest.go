@@ -128,3 +128,50 @@ func Garbage(t testing.TB) string {
 	})
 	return u
 }
+
+// Conversation starts a backend that reads requests one after another on
+// each connection it accepts, with their bodies, and writes for each the
+// raw bytes respond returns: a whole response, or several (interim ones
+// first), or anything else a misbehaving backend might send. respond gets
+// the number of the request on its connection (from 1). After writing,
+// the connection is closed when respond says so, and otherwise waits for
+// the next request. It returns the server's URL and the count of
+// connections accepted.
+func Conversation(t testing.TB, respond func(n int, req *http.Request, body []byte) (raw string, closeAfter bool)) (string, *atomic.Int64) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for n := 1; ; n++ {
+					c.SetDeadline(time.Now().Add(10 * time.Second))
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					body, err := io.ReadAll(req.Body)
+					if err != nil {
+						return
+					}
+					raw, closeAfter := respond(n, req, body)
+					if _, err := io.WriteString(c, raw); err != nil || closeAfter {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String(), &conns
+}
