@@ -28,7 +28,9 @@
 #                         `tollgate-baseline`, in the same interleaved rounds
 #   BENCH_CPUPROFILE=F    the `tollgate` target writes a CPU profile of its
 #                         whole life to F (TOLLGATE_CPUPROFILE); it covers
-#                         only its own load, since the others are idle then
+#                         only its own load, since the others are idle then.
+#                         `tollgate-std` writes F.std, `tollgate-baseline`
+#                         F.baseline (if that binary knows the variable)
 #   BENCH_MEMPROFILE=F    likewise an allocation profile (TOLLGATE_MEMPROFILE)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,16 +123,26 @@ start_tollgate() {
 	bench_add_target "$name" "http://127.0.0.1:$tport/hello" "$thost" "$tollgate_pid"
 }
 
+# prof_env SUFFIX: the profiling variables for one target, as env args.
+prof_env() {
+	[ -n "${BENCH_CPUPROFILE:-}" ] && echo "TOLLGATE_CPUPROFILE=$(realpath "$BENCH_CPUPROFILE")$1"
+	[ -n "${BENCH_MEMPROFILE:-}" ] && echo "TOLLGATE_MEMPROFILE=$(realpath "$BENCH_MEMPROFILE")$1"
+	true
+}
+
+extra_targets=
 if [ "$with_tollgate" = 1 ]; then
-	prof_env=()
-	[ -n "${BENCH_CPUPROFILE:-}" ] && prof_env+=("TOLLGATE_CPUPROFILE=$(realpath "$BENCH_CPUPROFILE")")
-	[ -n "${BENCH_MEMPROFILE:-}" ] && prof_env+=("TOLLGATE_MEMPROFILE=$(realpath "$BENCH_MEMPROFILE")")
-	start_tollgate tollgate "$tollgate_bin" ${prof_env[@]+"${prof_env[@]}"}
+	# shellcheck disable=SC2046 # one word per line, no spaces in paths
+	start_tollgate tollgate "$tollgate_bin" $(prof_env "")
 	if [ "${BENCH_STD:-}" = 1 ]; then
-		start_tollgate tollgate-std "$tollgate_bin" -- --upstream-client=std
+		# shellcheck disable=SC2046
+		start_tollgate tollgate-std "$tollgate_bin" $(prof_env .std) -- --upstream-client=std
+		extra_targets="$extra_targets BENCH_STD=1"
 	fi
 	if [ -n "${BENCH_BASELINE:-}" ]; then
-		start_tollgate tollgate-baseline "$(realpath "$BENCH_BASELINE")"
+		# shellcheck disable=SC2046
+		start_tollgate tollgate-baseline "$(realpath "$BENCH_BASELINE")" $(prof_env .baseline)
+		extra_targets="$extra_targets BENCH_BASELINE=$BENCH_BASELINE"
 	fi
 fi
 
@@ -150,7 +162,7 @@ section="$work/section.md"
 	echo
 	echo "Written by \`scripts/bench.sh\`; do not edit by hand."
 	echo
-	echo "- Command: \`make bench\` (\`BENCH_ROUNDS=$BENCH_ROUNDS BENCH_DURATION=$BENCH_DURATION BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=$BENCH_CONNS scripts/bench.sh\`)"
+	echo "- Command: \`make bench\` (\`BENCH_ROUNDS=$BENCH_ROUNDS BENCH_DURATION=$BENCH_DURATION BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=$BENCH_CONNS$extra_targets scripts/bench.sh\`)"
 	echo "- Date: $date, commit $commit"
 	echo "- Machine: $machine"
 	echo "- Layout: wrk -t1 -c$BENCH_CONNS pinned to CPU $BENCH_WRK_CPU; the backend (nginx, 1 worker, 50-byte JSON) and the proxy under test pinned to CPU $BENCH_SUT_CPU, one worker each (nginx worker_processes 1; Tollgate GOMAXPROCS=1); $BENCH_ROUNDS interleaved rounds x ${BENCH_DURATION}s after a ${BENCH_WARMUP}s warm-up per target; medians. CPU µs/req is the proxy process's utime+stime from /proc/PID/stat over the run divided by the requests wrk counted (for \`direct\`, the backend's)."

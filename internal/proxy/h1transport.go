@@ -56,8 +56,10 @@ const (
 //
 //   - Idle connections are kept per host (host:port), most recently used
 //     first, up to MaxIdleConnsPerHost; one idle longer than
-//     IdleConnTimeout is closed; one idle longer than 200 ms is checked
-//     for a close by the backend (a non-blocking peek) before reuse.
+//     IdleConnTimeout is closed (a timer per host with idle connections
+//     sweeps them even when no more calls come); one idle longer than
+//     200 ms is checked for a close by the backend (a non-blocking peek)
+//     before reuse.
 //   - Requests are written with Content-Length when the length is known,
 //     chunked otherwise; request trailers are sent after a chunked body.
 //   - Responses: status line and fields are read within
@@ -116,6 +118,11 @@ type H1Transport struct {
 type h1Host struct {
 	mu   sync.Mutex
 	idle []*h1Conn // the most recently used last
+	// sweep closes the connections that outlived the idle timeout, for a
+	// host that gets no more calls (a backend taken out of the
+	// configuration); armed while the host has idle connections.
+	sweep *time.Timer
+	armed bool
 }
 
 // h1Conn is one connection to a backend.
@@ -221,8 +228,15 @@ func (t *H1Transport) getConn(ctx context.Context, addr string, now, deadline ti
 		h.idle = h.idle[:n-1]
 		h.mu.Unlock()
 		idle := now.Sub(c.idleSince)
-		if idle > t.idleTimeout() || (idle >= probeAfter && !peerOpen(c.nc)) {
+		if idle > t.idleTimeout() {
 			c.nc.Close()
+			continue
+		}
+		if idle >= probeAfter && !peerOpen(c.nc) {
+			// The backend closed it, and most likely every connection
+			// idle for longer.
+			c.nc.Close()
+			h.closeIdleSince(c.idleSince)
 			continue
 		}
 		c.reused = true
@@ -271,12 +285,44 @@ func (t *H1Transport) putConn(c *h1Conn) {
 	full := len(h.idle) >= t.maxIdle()
 	if !full {
 		h.idle = append(h.idle, c)
+		if !h.armed {
+			h.armed = true
+			if h.sweep == nil {
+				h.sweep = time.AfterFunc(t.idleTimeout(), func() { t.sweepHost(h) })
+			} else {
+				h.sweep.Reset(t.idleTimeout())
+			}
+		}
 	}
 	h.mu.Unlock()
 	if expired != nil {
 		expired.nc.Close()
 	}
 	if full {
+		c.nc.Close()
+	}
+}
+
+// sweepHost closes h's connections that outlived the idle timeout, and
+// comes back when the oldest of the others will have.
+func (t *H1Transport) sweepHost(h *h1Host) {
+	now := time.Now()
+	timeout := t.idleTimeout()
+	h.mu.Lock()
+	n := 0
+	for n < len(h.idle) && now.Sub(h.idle[n].idleSince) > timeout {
+		n++
+	}
+	expired := append([]*h1Conn(nil), h.idle[:n]...)
+	clear(h.idle[:n])
+	h.idle = h.idle[n:]
+	if len(h.idle) > 0 {
+		h.sweep.Reset(h.idle[0].idleSince.Add(timeout).Sub(now) + time.Millisecond)
+	} else {
+		h.armed = false
+	}
+	h.mu.Unlock()
+	for _, c := range expired {
 		c.nc.Close()
 	}
 }
@@ -402,9 +448,13 @@ func (t *H1Transport) roundTrip(req *http.Request, addr string, headTimeout time
 		return nil, errH1NoHost
 	}
 	method := req.Method
-	if method == "" {
+	switch {
+	case method == "":
 		method = http.MethodGet
-	} else if !validToken(method) {
+	case method == http.MethodConnect:
+		closeRequestBody(req)
+		return nil, errors.New("proxy: H1Transport does not tunnel (CONNECT)")
+	case !validToken(method):
 		closeRequestBody(req)
 		return nil, fmt.Errorf("proxy: invalid method %q", method)
 	}

@@ -69,6 +69,32 @@ func TestH1RoundTripWithHTTPClient(t *testing.T) {
 	if _, err := c.Get("https://127.0.0.1:1/"); !errors.Is(err, errH1Scheme) {
 		t.Errorf("https: err = %v, want %v", err, errH1Scheme)
 	}
+	req, _ := http.NewRequest("CONNECT", backend.URL, nil)
+	if _, err := tr.RoundTrip(req); err == nil {
+		t.Error("CONNECT was sent")
+	}
+}
+
+func TestH1SweepsIdleConnectionsWithoutCalls(t *testing.T) {
+	backend := proxytest.Echo(t, "b")
+	addr := hostPort(strings.TrimPrefix(backend.URL, "http://"))
+	tr := &H1Transport{IdleConnTimeout: 100 * time.Millisecond}
+	p := h1Pool(t, backend.URL, tr, 0)
+	for round := range 2 {
+		if _, _, err := get(t, p, "GET", "/"); err != nil {
+			t.Fatal(err)
+		}
+		if n := tr.idleCount(addr); n != 1 {
+			t.Fatalf("round %d: idle connections = %d, want 1", round, n)
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for tr.idleCount(addr) != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the idle connection was not swept", round)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 func TestH1ChunkedResponse(t *testing.T) {
