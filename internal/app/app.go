@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
+	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -67,6 +69,7 @@ type Server struct {
 	store     store.Store
 	snapshots *snapshot.Holder
 	accessLog *telemetry.AccessLog
+	counter   *limit.Memory
 
 	data, admin     *http.Server
 	dataLn, adminLn net.Listener
@@ -133,6 +136,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		fmt.Fprintf(cfg.Stdout, "Admin token (shown once; kept in %s): %s\n", tokenPath(cfg.DataDir), token)
 	}
 	s.AdminToken = token
+	// One counter for both planes, journaled in the data directory: a
+	// nonce used on the admin API is refused on the data plane and the
+	// other way round, and a restart forgets none.
+	if s.counter, err = limit.OpenMemory(filepath.Join(cfg.DataDir, "counters"), limit.Options{}); err != nil {
+		return nil, fmt.Errorf("open counters: %w", err)
+	}
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -156,12 +165,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxInFlight:    cfg.MaxInFlight,
 		MaxHeaderBytes: maxHeaderBytes,
 		MaxBodyBytes:   maxBodyBytes,
+		Counter:        s.counter,
 	})
 	adminHandler := admin.New(admin.Config{
 		Store:    st,
 		Token:    token,
 		OnChange: func() { s.onChange() },
 		Logger:   s.log,
+		Nonces:   s.counter,
 	})
 
 	mux := http.NewServeMux()
@@ -308,6 +319,9 @@ func (s *Server) close() {
 	}
 	if s.accessLog != nil {
 		s.accessLog.Close()
+	}
+	if s.counter != nil {
+		s.counter.Close()
 	}
 	if s.store != nil {
 		s.store.Close()
