@@ -32,6 +32,7 @@ var getenv = os.Getenv
 
 // callFlags are tollgate call's options.
 type callFlags struct {
+	nonce           string
 	key, secret     string
 	scheme          string
 	region, service string
@@ -65,6 +66,7 @@ func runCall(args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.StringVar(&f.data, "d", "", "request `body`; @file reads it from a file")
+	fs.StringVar(&f.nonce, "nonce", "", "the nonce to sign with, for schemes that carry one (default: a fresh random one; give the same twice to see a replay refused)")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up after this long")
 	fs.BoolVar(&f.fail, "fail", false, "exit with status 1 when the answer's status is 400 or more")
 
@@ -185,6 +187,7 @@ func (f *callFlags) sign(req *http.Request, body []byte) error {
 		Expires:   now.Add(zenithLife),
 		Region:    f.region,
 		Service:   f.service,
+		Nonce:     f.nonce,
 	})
 	if err != nil {
 		return fmt.Errorf("sign: %w", err)

@@ -145,3 +145,17 @@ func TestIsLocalhost(t *testing.T) {
 	}
 	var _ auth.Signer = auth.JDCloud2{}
 }
+
+// TestCallNonceReplay signs twice with the same --nonce: the gateway
+// serves the first call and refuses the second as a replay.
+func TestCallNonceReplay(t *testing.T) {
+	port := callGateway(t, model.AuthSignature)
+	url := "http://g-demo-test.localhost:" + port + "/hello"
+	wants := []string{"HTTP/1.1 200 OK\n", "HTTP/1.1 403 Forbidden\n"}
+	for i, want := range wants {
+		_, out, errOut := runMain("call", "--key", "AK", "--secret", "SK", "--nonce", "n-1", "GET", url)
+		if !strings.HasPrefix(out, want) || (i == 1 && !strings.Contains(out, "APIGW_NONCE_CONFLICT")) {
+			t.Errorf("call %d: got\n%s%s\nwant %q", i+1, out, errOut, want)
+		}
+	}
+}
