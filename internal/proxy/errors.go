@@ -37,9 +37,12 @@ func classify(ctx context.Context, r *http.Request, err error) (cond *errcode.Co
 		// The client broke off or mangled its own body (H1Transport).
 		return errcode.Cancelled, false
 	case errors.As(err, &stale):
-		// A pooled connection the backend had closed (H1Transport, a
-		// request it may not send twice): the backend is reachable, so
-		// its health does not suffer.
+		// A pooled connection the backend had closed, or had left
+		// stray bytes on (H1Transport, a request it may not send twice):
+		// the backend is reachable, so its health does not suffer.
+		if strayBytes(stale.err) {
+			return errcode.BadGateway, false
+		}
 		return errcode.SourceUnavailable, false
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.EHOSTUNREACH),

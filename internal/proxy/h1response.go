@@ -172,24 +172,24 @@ func parseHead(s string, hint int) (*h1Response, error) {
 	resp.ProtoMajor = 1
 	switch {
 	case len(line) < 12 || (len(line) > 12 && line[12] != ' ') || line[8] != ' ':
-		return nil, malformed("status line " + quoteShort(line))
+		return nil, badStatusLine(line)
 	case line[:8] == "HTTP/1.1":
 		resp.Proto, resp.ProtoMinor = "HTTP/1.1", 1
 	case line[:8] == "HTTP/1.0":
 		resp.Proto, resp.ProtoMinor = "HTTP/1.0", 0
 	default:
-		return nil, malformed("status line " + quoteShort(line))
+		return nil, badStatusLine(line)
 	}
 	code := 0
 	for i := 9; i < 12; i++ {
 		d := line[i]
 		if d < '0' || d > '9' {
-			return nil, malformed("status line " + quoteShort(line))
+			return nil, badStatusLine(line)
 		}
 		code = code*10 + int(d-'0')
 	}
 	if code < 100 {
-		return nil, malformed("status code " + line[9:12])
+		return nil, badStatusLine(line)
 	}
 	resp.StatusCode, resp.Status = code, line[9:]
 	h, err := parseFields(rest, hint, nil, x.vals[:0])
@@ -264,6 +264,12 @@ func quoteShort(s string) string {
 		}
 		return r
 	}, s), "?")
+}
+
+// badStatusLine is the error of a response that does not start with a
+// status line.
+func badStatusLine(line string) error {
+	return &malformedError{what: "status line " + quoteShort(line), atStart: true}
 }
 
 // frame works out how resp's body is delimited and whether the connection

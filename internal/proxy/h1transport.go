@@ -403,14 +403,21 @@ func (*headTimeoutError) Temporary() bool      { return true }
 func (*headTimeoutError) Is(target error) bool { return target == errHeaderTimeout }
 
 // malformedError is a response that breaks HTTP/1.1 framing or syntax.
-type malformedError struct{ what string }
+type malformedError struct {
+	what string
+	// atStart: the first line was not a status line. On a pooled
+	// connection that is most likely the overrun of the previous answer
+	// (a body on a HEAD or 204 that arrived late), not this one's fault.
+	atStart bool
+}
 
-func malformed(what string) error       { return &malformedError{what} }
+func malformed(what string) error       { return &malformedError{what: what} }
 func (e *malformedError) Error() string { return "proxy: malformed HTTP response: " + e.what }
 
 // staleConnError is the failure of a pooled connection that the backend
-// had closed: it failed before any byte of a response arrived. It unwraps
-// to the connection's error.
+// had closed: it failed before any byte of a response arrived, or what
+// arrived did not start with a status line (bytes left over from the
+// previous exchange). It unwraps to the connection's error.
 type staleConnError struct{ err error }
 
 func (e *staleConnError) Error() string {
@@ -531,6 +538,8 @@ func (c *h1Conn) roundTrip(ctx context.Context, req *http.Request, method string
 		case isTimeout(err) && !deadline.IsZero():
 			return nil, errH1HeadTimeout
 		case c.reused && !c.gotBytes && peerClosed(err):
+			return nil, &staleConnError{err}
+		case c.reused && strayBytes(err):
 			return nil, &staleConnError{err}
 		}
 		return nil, err
@@ -815,6 +824,13 @@ func hostPort(host string) string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// strayBytes reports whether err is a response that did not start with a
+// status line.
+func strayBytes(err error) bool {
+	m, ok := err.(*malformedError)
+	return ok && m.atStart
 }
 
 // peerClosed reports whether err says the backend closed the connection.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -898,5 +899,70 @@ func TestHostPort(t *testing.T) {
 		if got := hostPort(in); got != want {
 			t.Errorf("hostPort(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestH1StrayBytesOnPooledConnection: a backend sends a body after its
+// answer to HEAD, late. The next request on that connection reads those
+// bytes where a status line should be; a GET is sent again on a fresh
+// connection, a POST fails as BAD_GATEWAY, and neither hurts the target's
+// health.
+func TestH1StrayBytesOnPooledConnection(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if req.Method == "HEAD" {
+						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+						time.Sleep(20 * time.Millisecond)
+						io.WriteString(c, "stray")
+						continue
+					}
+					io.WriteString(c, ok(req.Method))
+				}
+			}()
+		}
+	}()
+	clock := newFakeClock()
+	p := newPool(t, PoolConfig{URLs: []string{"http://" + l.Addr().String()}, Transport: &H1Transport{}, Clock: clock.Now, FailThreshold: 1})
+	if _, _, err := get(t, p, "HEAD", "/"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	w, _, err := get(t, p, "GET", "/")
+	if err != nil || w.Body.String() != "GET" {
+		t.Fatalf("GET after the stray bytes: %q, %v", w.Body.String(), err)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("connections = %d, want 2", n)
+	}
+	if _, _, err := get(t, p, "HEAD", "/"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	_, _, err = forward(p, httptest.NewRequest("POST", "http://g1.localhost/", strings.NewReader("x")), Outbound{})
+	if !errcode.Has(err, errcode.BadGateway) {
+		t.Errorf("POST after the stray bytes: err = %v, want BAD_GATEWAY", err)
+	}
+	if p.Healthy() != 1 {
+		t.Error("stray bytes counted against the target's health")
 	}
 }
