@@ -122,6 +122,7 @@ type Store interface {
 	Keys
 	Authorizations
 	Blacklist
+	Policies
 
 	// LoadCallers returns, from one consistent read, everything the data
 	// plane needs to know of who calls: every account, user, role,

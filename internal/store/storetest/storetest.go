@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Blacklist", testBlacklist},
 		{"LoadCallers", testLoadCallers},
 		{"ConcurrentKeyLimit", testConcurrentKeyLimit},
+		{"Policies", testPolicies},
+		{"PolicyBindings", testPolicyBindings},
+		{"PolicyBindingLimit", testPolicyBindingLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
