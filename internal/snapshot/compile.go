@@ -27,6 +27,9 @@ type Options struct {
 	Cooldown      time.Duration
 	Clock         func() time.Time
 	Transport     http.RoundTripper
+	// Policies are the traffic policies and their bindings to group
+	// environments (see Env.Traffic).
+	Policies model.Policies
 }
 
 // Compile compiles pubs, with no callers, into a snapshot whose hosts are
@@ -72,6 +75,9 @@ func (o Options) Compile(prev *Snapshot, pubs []model.Published, callers model.C
 		errs = append(errs, err)
 	}
 	if err := s.addAuthorizations(callers.Authorizations); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.addPolicies(o.Policies); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -125,6 +131,7 @@ func (e *Env) add(m model.API) error {
 	if a.Labels.API == "" {
 		a.Labels.API = m.Name
 	}
+	a.Limits = newLimits(e, a)
 	a.Method = strings.ToUpper(m.Method)
 	a.BackendMethod = strings.ToUpper(m.BackendMethod)
 	if m.BackendPath != "" {

@@ -40,6 +40,9 @@ type Env struct {
 	Auth Auth
 	// Backend is where calls go; nil when the environment has none.
 	Backend *Backend
+	// Traffic is the traffic policy bound to the environment; nil: the
+	// gateway's default limit applies.
+	Traffic *Traffic
 	// Labels place requests of the environment that match no API.
 	Labels telemetry.Labels
 	// Metrics caches the series of Labels.
@@ -57,6 +60,8 @@ type API struct {
 	Labels telemetry.Labels
 	// Metrics caches the series of Labels.
 	Metrics telemetry.Cache
+	// Limits name the API's rate counters.
+	Limits Limits
 
 	template *route.Template
 	backend  *route.Expansion // nil: the request's path goes upstream
