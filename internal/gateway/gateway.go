@@ -49,6 +49,11 @@ type Config struct {
 	// not believed, and the client is the connection's peer, since any
 	// client can write the header.
 	TrustedProxies []netip.Prefix
+	// DefaultAPIQPS limits each API of a group environment that has no
+	// traffic policy bound to this many calls per second from every
+	// caller together. 0 sets no default limit; the server passes
+	// DefaultAPIQPS unless told otherwise.
+	DefaultAPIQPS int64
 }
 
 // Gateway is the data plane's http.Handler.
@@ -57,6 +62,8 @@ type Gateway struct {
 	stages   []stage
 	inflight *atomic.Int64
 	calls    sync.Pool
+	// defaultRate is the limit of an API with no policy; zero: none.
+	defaultRate limit.Rate
 }
 
 // New returns the data plane handler for cfg. The pipeline is built here,
@@ -76,6 +83,9 @@ func New(cfg Config) http.Handler {
 		g.inflight = cfg.Metrics.InFlight()
 	} else {
 		g.inflight = new(atomic.Int64)
+	}
+	if cfg.DefaultAPIQPS > 0 {
+		g.defaultRate = limit.PerSecond(min(cfg.DefaultAPIQPS, 1<<32-1))
 	}
 	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
 	g.stages = g.pipeline()

@@ -23,8 +23,9 @@ func (g *Gateway) pipeline() []stage {
 		{name: "replay", run: g.replay},             // signing time, expiry, nonce once
 		{name: "identity", run: g.identity},         // key, account, user, blacklists, role
 		{name: "authorize", run: g.authorize},       // allowed pins, authorization, API
-		// market, traffic and validate come here, in that order, one
-		// entry each.
+		// market comes here, before traffic.
+		{name: "traffic", run: g.traffic}, // key, pin and API rate limits
+		// validate comes here, after traffic.
 		{name: "outbound", run: g.outbound},             // identity headers in, credentials out
 		{name: "proxy", run: g.proxy},                   // backend: mock or upstream pool
 		{name: "account", run: g.account, always: true}, // metrics, access log
