@@ -49,6 +49,11 @@ type Config struct {
 	BaseDomain      string
 	TLSCert, TLSKey string
 	MaxInFlight     int
+	// DefaultAPIQPS limits each API of a group environment with no
+	// traffic policy to this many calls per second from every caller
+	// together; 0 sets no default limit (tollgate serve passes
+	// gateway.DefaultAPIQPS unless --default-api-qps says otherwise).
+	DefaultAPIQPS   int64
 	ShutdownTimeout time.Duration
 	Demo            bool
 	AccessLog       bool
@@ -166,6 +171,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxHeaderBytes: maxHeaderBytes,
 		MaxBodyBytes:   maxBodyBytes,
 		Counter:        s.counter,
+		DefaultAPIQPS:  cfg.DefaultAPIQPS,
 	})
 	adminHandler := admin.New(admin.Config{
 		Store:    st,
@@ -258,7 +264,11 @@ func (s *Server) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load callers: %w", err)
 	}
-	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain}, pubs, callers); err != nil {
+	policies, err := s.store.LoadPolicies(ctx)
+	if err != nil {
+		return fmt.Errorf("load policies: %w", err)
+	}
+	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain, Policies: policies}, pubs, callers); err != nil {
 		return fmt.Errorf("compile snapshot: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
@@ -26,6 +27,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate `file` for TLS on the data listener")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key `file` for TLS on the data listener")
 	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", 10000, "requests in flight past which the data plane answers busy at once (0: no limit)")
+	fs.Int64Var(&cfg.DefaultAPIQPS, "default-api-qps", gateway.DefaultAPIQPS, "calls per second to each API of a group with no traffic policy, from every caller together (0: no default limit)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests at shutdown")
 	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
@@ -38,6 +40,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return exitUsage{"unexpected argument " + fs.Arg(0)}
+	}
+	if cfg.DefaultAPIQPS < 0 {
+		return exitUsage{"--default-api-qps cannot be negative"}
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return exitUsage{"--tls-cert and --tls-key go together"}
