@@ -8,7 +8,8 @@ import (
 // HMAC (RFC 2104) is written out here rather than taken from crypto/hmac
 // because every verification runs five to six of them in a row (the key
 // derivation chain and the signature): crypto/hmac allocates two hash states
-// and two pads per key, and the derived keys change with every request.
+// and two pads per key, and the keys change with the secret and the scope
+// (derived keys are cached, keycache.go, but a miss derives them again).
 // These versions hash into caller-owned scratch space and allocate nothing;
 // mac_test.go checks them against crypto/hmac.
 

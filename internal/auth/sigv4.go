@@ -139,12 +139,21 @@ func (f *family) verify(r *http.Request, body []byte, keys Keys) (Result, error)
 		}
 	}
 	for _, secret := range key.Secrets {
-		signingKey := f.signingKey(s, secret, &c)
+		// The signing key comes from the cache when this secret has
+		// verified a request of this scope before (keycache.go).
+		kh := signingKeys.hash(f, secret, &c)
+		signingKey, cached := signingKeys.get(f, secret, &c, kh)
+		if !cached {
+			signingKey = f.signingKey(s, secret, &c)
+		}
 		for _, h := range hashes[:n] {
 			s.sts = f.appendStringToSign(s.sts[:0], date, c.Scope, &h)
 			var sig [sha256.Size]byte
 			sig, s.mac = hmacSHA256(s.mac, signingKey[:], s.sts)
 			if hmac.Equal(sig[:], c.Signature[:]) {
+				if !cached {
+					signingKeys.put(f, secret, &c, kh, &signingKey)
+				}
 				return Result{
 					Scheme:    f.algorithm,
 					AccessKey: c.AccessKey,
