@@ -239,6 +239,12 @@ bench_run() {
 		bench_wait_ok "${T_URL[$i]}" "${T_HOST[$i]}" || bench_die "${T_NAME[$i]}: ${T_URL[$i]} does not answer with the backend's body"
 		bench_log "warm-up ${T_NAME[$i]} (${BENCH_WARMUP}s)"
 		bench_wrk_one "$i" "$BENCH_WARMUP" "$tmp"
+		# A target that refuses the load (a rate limit, say) would be
+		# measured answering errors: stop rather than print nonsense.
+		if grep -q 'Non-2xx' "$tmp"; then
+			cat "$tmp" >&2
+			bench_die "${T_NAME[$i]}: non-2xx answers during the warm-up"
+		fi
 	done
 	for r in $(seq 1 "$BENCH_ROUNDS"); do
 		for k in $(seq 0 $((n - 1))); do
