@@ -206,6 +206,17 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/authorizations", h: s.listAuthorizations, query: page, scope: scopeGroup, action: "authorizations.read"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", h: s.getAuthorization, scope: scopeGroup, action: "authorizations.read"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", h: s.deleteAuthorization, scope: scopeGroup, action: "authorizations.delete"},
+
+		// Traffic policies: each tenant its own (policies.go checks the
+		// owner of {policyId} and of the group bound).
+		{method: "POST", pattern: "/v1/policies", h: s.createPolicy, scope: scopeTenant, action: "policies.create"},
+		{method: "GET", pattern: "/v1/policies", h: s.listPolicies, query: page, scope: scopeTenant, action: "policies.read"},
+		{method: "GET", pattern: "/v1/policies/{policyId}", h: s.getPolicy, scope: scopeTenant, action: "policies.read"},
+		{method: "PATCH", pattern: "/v1/policies/{policyId}", h: s.updatePolicy, scope: scopeTenant, action: "policies.update"},
+		{method: "DELETE", pattern: "/v1/policies/{policyId}", h: s.deletePolicy, scope: scopeTenant, action: "policies.delete"},
+		{method: "POST", pattern: "/v1/policies/{policyId}/bindings", h: s.bindPolicy, scope: scopeTenant, action: "policies.bind"},
+		{method: "GET", pattern: "/v1/policies/{policyId}/bindings", h: s.listPolicyBindings, scope: scopeTenant, action: "policies.read"},
+		{method: "DELETE", pattern: "/v1/policies/{policyId}/bindings/{groupId}/{environment}", h: s.unbindPolicy, scope: scopeTenant, action: "policies.unbind"},
 	}
 }
 

@@ -122,7 +122,7 @@ func TestTenantMatrix(t *testing.T) {
 // list, group creation) are refused when the call names the other tenant
 // (an owner), and answer only the caller's own otherwise.
 func crossRefused(c matrixCase, res response, other *tenant) bool {
-	if c.pattern == "/v1/groups" && c.method == "GET" {
+	if (c.pattern == "/v1/groups" || c.pattern == "/v1/policies") && c.method == "GET" {
 		return res.status == 200 && !strings.Contains(res.raw, other.group) && !strings.Contains(res.raw, other.pin)
 	}
 	return res.status == 403 && res.errStatus() == "APIGATEWAY_HTTP_FORBIDDEN" && !strings.Contains(res.raw, other.group)
@@ -154,7 +154,7 @@ func matrixCases() []matrixCase {
 	static := func(b string) func(*harness, *tenant, actor, bool) string {
 		return func(*harness, *tenant, actor, bool) string { return b }
 	}
-	return []matrixCase{
+	return append([]matrixCase{
 		{method: "POST", pattern: "/v1/accounts", path: fixed("/v1/accounts"),
 			body: static(`{"pin":"newcomer"}`), account: 403, user: 403, userCode: forbid, operator: 201},
 		{method: "GET", pattern: "/v1/accounts", path: fixed("/v1/accounts"),
@@ -274,5 +274,5 @@ func matrixCases() []matrixCase {
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", path: func(hs *harness, t *tenant, _ actor) string {
 			return "/v1/groups/" + t.group + "/authorizations/" + hs.newAuthorization(t)
 		}, account: 204, user: 204, operator: 204},
-	}
+	}, policyMatrixCases()...)
 }

@@ -113,3 +113,10 @@ type Policies struct {
 	Policies []Policy
 	Bindings []PolicyBinding
 }
+
+// PolicyActions are the admin actions on traffic policies. They are part
+// of Actions (added at init, so that this file holds everything about
+// policies).
+var PolicyActions = []string{"policies.create", "policies.read", "policies.update", "policies.delete", "policies.bind", "policies.unbind"}
+
+func init() { Actions = append(Actions, PolicyActions...) }
