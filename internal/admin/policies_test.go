@@ -14,7 +14,9 @@ var matrixPolicies sync.Map // "harness pointer/pin" → policy id
 
 func (hs *harness) policyOf(t *tenant) string {
 	k := fmt.Sprintf("%p/%s", hs, t.pin)
-	if id, ok := matrixPolicies.Load(k); ok {
+	// The harness's store must still have it: a later harness (-count=2)
+	// may have the address of one gone.
+	if id, ok := matrixPolicies.Load(k); ok && hs.do("GET", "/v1/policies/"+id.(string), "").status == 200 {
 		return id.(string)
 	}
 	id := hs.newPolicy(t)
