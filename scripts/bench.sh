@@ -24,6 +24,8 @@
 #   BENCH_NO_DOCS=1       do not touch docs/benchmarks.md
 #   BENCH_TOLLGATE_BIN=F  measure binary F as `tollgate` instead of building
 #                         bin/tollgate
+#   BENCH_TOLLGATE_ARGS=A more `tollgate serve` flags for the `tollgate`
+#                         target (word-split), e.g. --access-log=false
 #   BENCH_STD=1           also measure `tollgate-std`: the same binary with
 #                         --upstream-client=std (net/http's Transport)
 #   BENCH_BASELINE=F      also measure binary F (an older build, say) as
@@ -141,7 +143,11 @@ prof_env() {
 extra_targets=
 if [ "$with_tollgate" = 1 ]; then
 	# shellcheck disable=SC2046 # one word per line, no spaces in paths
-	start_tollgate tollgate "$tollgate_bin" $(prof_env "")
+	# shellcheck disable=SC2086 # BENCH_TOLLGATE_ARGS is word-split on purpose
+	start_tollgate tollgate "$tollgate_bin" $(prof_env "") -- ${BENCH_TOLLGATE_ARGS:-}
+	if [ -n "${BENCH_TOLLGATE_ARGS:-}" ]; then
+		extra_targets="$extra_targets BENCH_TOLLGATE_ARGS='$BENCH_TOLLGATE_ARGS'"
+	fi
 	if [ "${BENCH_STD:-}" = 1 ]; then
 		# shellcheck disable=SC2046
 		start_tollgate tollgate-std "$tollgate_bin" $(prof_env .std) -- --upstream-client=std
