@@ -31,7 +31,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests at shutdown")
 	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
-	fs.StringVar(&cfg.UpstreamClient, "upstream-client", proxy.UpstreamClient(), "client for http:// backends: h1 (Tollgate's HTTP/1.1 client) or std (net/http's Transport; default from $TOLLGATE_UPSTREAM_CLIENT); https:// always uses std")
+	fs.StringVar(&cfg.UpstreamClient, "upstream-client", proxy.UpstreamClient(), "client for http:// backends: h1 (Tollgate's own HTTP/1.1 client) or std (net/http's Transport, which https:// backends always use); the default is $TOLLGATE_UPSTREAM_CLIENT, else h1")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
