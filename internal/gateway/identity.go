@@ -55,6 +55,9 @@ func (g *Gateway) identity(c *Call) error {
 
 // checkAddress refuses a client whose address is on the blacklist.
 func (g *Gateway) checkAddress(c *Call) error {
+	if !c.Snapshot.HasIPBlacklist() {
+		return nil
+	}
 	if a, ok := g.clientAddr(c.R); ok && c.Snapshot.IPBlacklisted(a) {
 		return errcode.New(errcode.IPBlacklisted, "")
 	}

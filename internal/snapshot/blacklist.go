@@ -71,6 +71,13 @@ func (s *Snapshot) PinBlacklisted(pin string) bool {
 	return ok
 }
 
+// HasIPBlacklist reports whether any address or range is blacklisted, so
+// that the gateway parses the client's address only when it must.
+func (s *Snapshot) HasIPBlacklist() bool {
+	b := &s.callers.blacklist
+	return len(b.addrs) > 0 || len(b.ranges) > 0
+}
+
 // IPBlacklisted reports whether a is on the blacklist, as an address or
 // within a range. An IPv4 address mapped into IPv6 counts as the IPv4
 // address.

@@ -152,20 +152,7 @@ func getAccount(ctx context.Context, q querier, pin string) (model.Account, erro
 }
 
 func queryAccounts(ctx context.Context, q querier, query string, args ...any) ([]model.Account, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.Account{}
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanAccount, query, args...)
 }
 
 func scanAccount(r scanner) (model.Account, error) {

@@ -147,20 +147,7 @@ func (s *Store) DeleteAuthorization(ctx context.Context, groupID, id string) err
 }
 
 func queryAuthorizations(ctx context.Context, q querier, query string, args ...any) ([]model.Authorization, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.Authorization{}
-	for rows.Next() {
-		a, err := scanAuthorization(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanAuthorization, query, args...)
 }
 
 func scanAuthorization(r scanner) (model.Authorization, error) {

@@ -127,20 +127,7 @@ func getRole(ctx context.Context, q querier, pin, name string) (model.Role, erro
 }
 
 func queryRoles(ctx context.Context, q querier, query string, args ...any) ([]model.Role, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.Role{}
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanRole, query, args...)
 }
 
 func scanRole(sc scanner) (model.Role, error) {

@@ -202,3 +202,22 @@ func exists(ctx context.Context, q querier, query string, args ...any) (bool, er
 func openError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// queryAll runs query and scans every row with scan; an empty result is an
+// empty, non-nil slice, so that lists marshal as [] rather than null.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -152,20 +152,7 @@ func getUser(ctx context.Context, q querier, pin, name string) (model.User, erro
 }
 
 func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]model.User, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanUser, query, args...)
 }
 
 func scanUser(r scanner) (model.User, error) {
