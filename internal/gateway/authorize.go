@@ -17,7 +17,7 @@ func (g *Gateway) authorize(c *Call) error {
 	if !a.PinAllowed(k.Pin) {
 		return errcode.New(errcode.CallerRestricted, "")
 	}
-	granted, apiAllowed := a.Authorized(k.AccessKey, k.Pin, c.API.ID)
+	_, granted, apiAllowed := a.Authorized(k.AccessKey, k.Pin, c.API.ID)
 	switch {
 	case !granted:
 		return errcode.New(errcode.NotAuthorizedOnGroup, "")

@@ -122,6 +122,10 @@ type Key struct {
 	Scope, ID string
 }
 
+// BalanceScope is the scope of an account's balance (ID: the pin). Every
+// plane that charges or reports a balance counts it under this scope.
+const BalanceScope = "balance"
+
 // Rate is a rate limit: at most Limit calls in any span of Per. Limit must
 // be positive and at most 1<<32 - 1.
 type Rate struct {

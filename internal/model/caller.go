@@ -137,7 +137,11 @@ type Authorization struct {
 	AccessKey   string      `json:"accessKey,omitempty"`
 	Pin         string      `json:"pin,omitempty"`
 	APIs        []string    `json:"apis,omitempty"`
-	CreatedAt   time.Time   `json:"createdAt"`
+	// DailyLimit and TotalCalls, when not zero, cap the successful calls
+	// the authorization allows per local day and in all (see ValidateQuota).
+	DailyLimit int64     `json:"dailyLimit,omitempty"`
+	TotalCalls int64     `json:"totalCalls,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
 }
 
 // Blacklist kinds.
@@ -165,4 +169,6 @@ type Callers struct {
 	Keys           []Key
 	Authorizations []Authorization
 	Blacklist      []BlacklistEntry
+	// Market is the API market's plans, subscriptions and credits.
+	Market Market
 }

@@ -54,9 +54,12 @@ type Group struct {
 	SignService string `json:"signService,omitempty"`
 	// AllowedPins, when not empty, restricts callers to these accounts
 	// (and their users) whatever the authorizations say.
-	AllowedPins []string  `json:"allowedPins,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	AllowedPins []string `json:"allowedPins,omitempty"`
+	// Status is GroupActive ("" reads as active) or GroupSuspended: the
+	// publisher has suspended the service, and every call is refused.
+	Status    string    `json:"status,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Auth types of a group.

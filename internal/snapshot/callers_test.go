@@ -203,12 +203,12 @@ func TestAuthorizations(t *testing.T) {
 		{"AK9", "nobody", "echo", false, false},
 	}
 	for _, tt := range tests {
-		g, a := e.Auth.Authorized(tt.ak, tt.pin, tt.api)
+		_, g, a := e.Auth.Authorized(tt.ak, tt.pin, tt.api)
 		if g != tt.granted || a != tt.apiAllowed {
 			t.Errorf("Authorized(%s, %s, %s) = %v, %v; want %v, %v", tt.ak, tt.pin, tt.api, g, a, tt.granted, tt.apiAllowed)
 		}
 	}
-	if te, _ := s.Env("g-abc123", model.EnvTest); func() bool { g, _ := te.Auth.Authorized("AK1", "acme", "getUser"); return g }() {
+	if te, _ := s.Env("g-abc123", model.EnvTest); func() bool { _, g, _ := te.Auth.Authorized("AK1", "acme", "getUser"); return g }() {
 		t.Error("an online authorization let a key into the test environment")
 	}
 }

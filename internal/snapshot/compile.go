@@ -30,6 +30,9 @@ type Options struct {
 	// Policies are the traffic policies and their bindings to group
 	// environments (see Env.Traffic).
 	Policies model.Policies
+	// Zone is the time zone whose midnight starts a new day for daily
+	// quotas; nil is UTC.
+	Zone *time.Location
 }
 
 // Compile compiles pubs, with no callers, into a snapshot whose hosts are
@@ -74,10 +77,13 @@ func (o Options) Compile(prev *Snapshot, pubs []model.Published, callers model.C
 	if s.callers, err = compileCallers(&callers); err != nil {
 		errs = append(errs, err)
 	}
-	if err := s.addAuthorizations(callers.Authorizations); err != nil {
+	if err := s.addAuthorizations(callers.Authorizations, o.Zone); err != nil {
 		errs = append(errs, err)
 	}
 	if err := s.addPolicies(o.Policies); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.addMarket(&callers.Market, o.Zone); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -95,6 +101,7 @@ func (o Options) compileEnv(prev, s *Snapshot, pub *model.Published) (*Env, erro
 		Group:       defaults(pub.Group),
 		Environment: pub.Environment,
 		Revision:    pub.Revision.Revision,
+		Suspended:   pub.Group.Status == model.GroupSuspended,
 		Labels:      telemetry.Labels{Group: pub.Group.ID, Environment: string(pub.Environment)},
 	}
 	var errs []error

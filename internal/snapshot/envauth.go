@@ -39,6 +39,8 @@ type Auth struct {
 type grant struct {
 	all  bool
 	apis map[string]struct{}
+	// quotas are the first quota-carrying authorization's; nil: none.
+	quotas *Quotas
 }
 
 // None reports whether the group lets anyone call without credentials.
@@ -59,21 +61,23 @@ func (a *Auth) PinAllowed(pin string) bool {
 
 // Authorized reports whether an authorization lets the key ak, of the
 // account pin, call the environment (granted), and whether one of them
-// covers the API api (apiAllowed).
-func (a *Auth) Authorized(ak, pin, api string) (granted, apiAllowed bool) {
+// covers the API api (apiAllowed). quotas are the quotas of the
+// authorization that let the call through (the key's before the pin's);
+// nil when it sets none.
+func (a *Auth) Authorized(ak, pin, api string) (quotas *Quotas, granted, apiAllowed bool) {
 	for _, g := range [2]*grant{a.keys[ak], a.pins[pin]} {
 		if g == nil {
 			continue
 		}
 		granted = true
 		if g.all {
-			return true, true
+			return g.quotas, true, true
 		}
 		if _, ok := g.apis[api]; ok {
-			return true, true
+			return g.quotas, true, true
 		}
 	}
-	return granted, false
+	return nil, granted, false
 }
 
 // compileAuth compiles g's auth settings.
@@ -135,9 +139,10 @@ func tencentLast(s auth.Scheme) int {
 }
 
 // addAuthorizations attaches each authorization to the group environment
-// it concerns. Authorizations of environments the snapshot does not serve
-// are ignored: they take effect when the environment appears.
-func (s *Snapshot) addAuthorizations(as []model.Authorization) error {
+// it concerns, with its quotas counted in zone's days. Authorizations of
+// environments the snapshot does not serve are ignored: they take effect
+// when the environment appears.
+func (s *Snapshot) addAuthorizations(as []model.Authorization, zone *time.Location) error {
 	var errs []error
 	for _, z := range as {
 		e, ok := s.Env(z.GroupID, z.Environment)
@@ -163,6 +168,10 @@ func (s *Snapshot) addAuthorizations(as []model.Authorization) error {
 		if g == nil {
 			g = &grant{}
 			(*m)[who] = g
+		}
+		if g.quotas == nil && (z.DailyLimit > 0 || z.TotalCalls > 0) {
+			q := newQuotas("authz", z.ID, z.DailyLimit, z.TotalCalls, zone)
+			g.quotas = &q
 		}
 		if len(z.APIs) == 0 {
 			g.all = true

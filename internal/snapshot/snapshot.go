@@ -43,6 +43,10 @@ type Env struct {
 	// Traffic is the traffic policy bound to the environment; nil: the
 	// gateway's default limit applies.
 	Traffic *Traffic
+	// Market is the group's API market; nil when the group sells no plan.
+	Market *Market
+	// Suspended reports that the publisher suspended the group.
+	Suspended bool
 	// Labels place requests of the environment that match no API.
 	Labels telemetry.Labels
 	// Metrics caches the series of Labels.
