@@ -135,7 +135,9 @@ type Store interface {
 	// clock (model.Key.Secrets and Expired do). Disabled keys, accounts
 	// and users are included, so that the data plane can tell "disabled"
 	// from "unknown". Lists are in creation order. A sealed value that
-	// does not open fails the whole load, naming the record.
+	// does not open fails the whole load, naming the record. Callers'
+	// Market holds every plan, the subscriptions that have not ended and
+	// every account's credit.
 	LoadCallers(ctx context.Context) (model.Callers, error)
 
 	// Close releases the store.
