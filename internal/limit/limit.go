@@ -46,7 +46,8 @@ import (
 //	                      the current period, HINCRBY used n.
 //	Release  release.lua  same KEYS; removes the hold.
 //	Add      usage.lua    KEYS: u:{pin} (hash: field hour|key|group|api|env
-//	                      -> calls, ok); the script takes the hour from TIME.
+//	                      -> calls, ok, charged); the script takes the hour
+//	                      from TIME.
 //	Usage    HSCAN u:{pin} (SCAN u:* when no pin is given).
 //	Sync     WAITAOF 1 0 timeout: returns when the node's append-only file
 //	                      holds everything this client wrote.
@@ -201,6 +202,10 @@ type Usage struct {
 	Calls int64
 	// OK is the number of calls the backend answered with success.
 	OK int64
+	// Charged is the money, in minor units, charged for the calls:
+	// committed pay-per-call prices. Package calls paid in advance add
+	// nothing here.
+	Charged int64
 }
 
 // UsageRow is one hour of one UsageKey's usage.

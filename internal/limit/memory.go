@@ -278,6 +278,7 @@ func (m *Memory) Add(_ context.Context, k UsageKey, u Usage) error {
 	}
 	row.Calls += u.Calls
 	row.OK += u.OK
+	row.Charged += u.Charged
 	var err error
 	if m.j != nil {
 		var b [192]byte

@@ -10,7 +10,7 @@ import (
 // over a snapshot that already holds some of its records is harmless.
 const (
 	recQuota  byte = 1 // scope, id, period, period end, used
-	recUsage  byte = 2 // access key, pin, group, api, env, hour, calls, ok
+	recUsage  byte = 2 // access key, pin, group, api, env, hour, calls, ok[, charged]
 	recNonce  byte = 3 // ttl, at, hash
 	recHeader byte = 4 // snapshot only: magic, version, first log, sip key
 	recEnd    byte = 5 // snapshot only: number of records before it
@@ -46,7 +46,14 @@ func appendUsageRecord(b []byte, k UsageKey, hour int64, u Usage) []byte {
 	b = appendString(b, k.Env)
 	b = binary.AppendVarint(b, hour)
 	b = binary.AppendVarint(b, u.Calls)
-	return binary.AppendVarint(b, u.OK)
+	b = binary.AppendVarint(b, u.OK)
+	// Charged came later than the other fields: a record written before
+	// it ends after OK, and reads as nothing charged. Writing it only
+	// when set keeps the records of free calls as they were.
+	if u.Charged != 0 {
+		b = binary.AppendVarint(b, u.Charged)
+	}
+	return b
 }
 
 func appendNonceRecord(b []byte, ttl, at int64, h uint64) []byte {
@@ -129,6 +136,10 @@ func (d *decoder) uint64() uint64 {
 	d.b = d.b[8:]
 	return v
 }
+
+// more reports whether fields are left to read: an optional trailing field
+// is read only when it is there.
+func (d *decoder) more() bool { return d.err == nil && len(d.b) > 0 }
 
 // done returns the decoding error, or errBadRecord if bytes are left over.
 func (d *decoder) done() error {

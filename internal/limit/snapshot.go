@@ -346,12 +346,16 @@ func (m *Memory) apply(p []byte) error {
 	case recUsage:
 		k := UsageKey{AccessKey: d.string(), Pin: d.string(), Group: d.string(), API: d.string(), Env: d.string()}
 		hour, calls, ok := d.varint(), d.varint(), d.varint()
+		var charged int64
+		if d.more() {
+			charged = d.varint()
+		}
 		if err := d.done(); err != nil {
 			return err
 		}
 		uk := usageKey{k, hour}
 		s := m.usageShard(uk)
-		s.usage[uk] = &Usage{Calls: calls, OK: ok}
+		s.usage[uk] = &Usage{Calls: calls, OK: ok, Charged: charged}
 	case recNonce:
 		ttl, at, h := d.varint(), d.varint(), d.uint64()
 		if err := d.done(); err != nil {

@@ -1,7 +1,9 @@
 package limit
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"reflect"
 	"sync"
 	"testing"
@@ -28,20 +30,20 @@ func TestUsage(t *testing.T) {
 		want     []UsageRow
 	}{
 		{"all", "", epoch, epoch.Add(24 * time.Hour), []UsageRow{
-			{a, h10, Usage{2, 1}},
-			{b, h10, Usage{1, 1}},
-			{a, h11, Usage{1, 1}},
+			{a, h10, Usage{Calls: 2, OK: 1}},
+			{b, h10, Usage{Calls: 1, OK: 1}},
+			{a, h11, Usage{Calls: 1, OK: 1}},
 		}},
 		{"one account", "pin1", epoch, epoch.Add(24 * time.Hour), []UsageRow{
-			{a, h10, Usage{2, 1}},
-			{a, h11, Usage{1, 1}},
+			{a, h10, Usage{Calls: 2, OK: 1}},
+			{a, h11, Usage{Calls: 1, OK: 1}},
 		}},
 		{"hours starting in [10:00, 11:00)", "", h10, h11, []UsageRow{
-			{a, h10, Usage{2, 1}},
-			{b, h10, Usage{1, 1}},
+			{a, h10, Usage{Calls: 2, OK: 1}},
+			{b, h10, Usage{Calls: 1, OK: 1}},
 		}},
 		{"an hour starting after from only", "", h10.Add(time.Second), h11.Add(time.Second), []UsageRow{
-			{a, h11, Usage{1, 1}},
+			{a, h11, Usage{Calls: 1, OK: 1}},
 		}},
 		{"nobody", "pin9", epoch, epoch.Add(24 * time.Hour), nil},
 	}
@@ -82,5 +84,75 @@ func TestUsageConcurrent(t *testing.T) {
 	rows, _ := m.Usage(ctx, "", epoch, epoch.Add(time.Hour))
 	if len(rows) != 1 || rows[0].Calls != 16000 || rows[0].OK != 16000 {
 		t.Fatalf("rows %+v", rows)
+	}
+}
+
+func TestUsageCharged(t *testing.T) {
+	ctx := context.Background()
+	clock := NewManualClock(epoch)
+	dir := t.TempDir()
+	m := openTestMemory(t, dir, Options{Clock: clock})
+	k := UsageKey{AccessKey: "AK", Pin: "p", Group: "g", API: "a", Env: "online"}
+	free := UsageKey{AccessKey: "AK", Pin: "p", Group: "g", API: "free", Env: "online"}
+	m.Add(ctx, k, Usage{Calls: 1, OK: 1, Charged: 25})
+	m.Add(ctx, k, Usage{Calls: 1})
+	m.Add(ctx, k, Usage{Calls: 1, OK: 1, Charged: 25})
+	m.Add(ctx, free, Usage{Calls: 1, OK: 1})
+	want := []UsageRow{
+		{k, epoch, Usage{Calls: 3, OK: 2, Charged: 50}},
+		{free, epoch, Usage{Calls: 1, OK: 1}},
+	}
+	got, _ := m.Usage(ctx, "p", epoch, epoch.Add(time.Hour))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("before restart:\ngot  %+v\nwant %+v", got, want)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := openTestMemory(t, dir, Options{Clock: clock})
+	defer m2.Close()
+	got, _ = m2.Usage(ctx, "p", epoch, epoch.Add(time.Hour))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("after restart:\ngot  %+v\nwant %+v", got, want)
+	}
+}
+
+// TestUsageRecordWithoutCharged replays a usage record as written before
+// Charged existed: it ends after OK and reads as nothing charged.
+func TestUsageRecordWithoutCharged(t *testing.T) {
+	k := UsageKey{AccessKey: "AK", Pin: "p", Group: "g", API: "a", Env: "online"}
+	hour := epoch.Unix() / 3600
+	var old []byte
+	old = append(old, recUsage)
+	for _, s := range []string{k.AccessKey, k.Pin, k.Group, k.API, k.Env} {
+		old = appendString(old, s)
+	}
+	old = binary.AppendVarint(old, hour)
+	old = binary.AppendVarint(old, 7)
+	old = binary.AppendVarint(old, 5)
+	if cur := appendUsageRecord(nil, k, hour, Usage{Calls: 7, OK: 5}); !bytes.Equal(cur, old) {
+		t.Errorf("a record with nothing charged changed format:\ngot  %x\nwant %x", cur, old)
+	}
+
+	cases := []struct {
+		name string
+		rec  []byte
+		want Usage
+	}{
+		{"old record", old, Usage{Calls: 7, OK: 5}},
+		{"with charged", appendUsageRecord(nil, k, hour, Usage{Calls: 7, OK: 5, Charged: 300}), Usage{Calls: 7, OK: 5, Charged: 300}},
+	}
+	for _, c := range cases {
+		m := NewMemory(Options{Clock: NewManualClock(epoch)})
+		if err := m.apply(c.rec); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got, _ := m.Usage(context.Background(), "", epoch, epoch.Add(time.Hour))
+		if len(got) != 1 || got[0].Usage != c.want {
+			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	if err := NewMemory(Options{}).apply(append(appendUsageRecord(nil, k, hour, Usage{Calls: 1, Charged: 1}), 0)); err == nil {
+		t.Error("a record with a byte past Charged was accepted")
 	}
 }
