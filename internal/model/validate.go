@@ -142,7 +142,21 @@ func (g *Group) Validate() error {
 	if err := ValidateLanguage(g.Language); err != nil {
 		return err
 	}
+	if err := ValidateGroupStatus(g.Status); err != nil {
+		return err
+	}
 	return g.validateAuth()
+}
+
+// ValidateGroupStatus checks a group's status: GroupActive,
+// GroupSuspended, or "", which groups stored before statuses existed have
+// and which reads as GroupActive.
+func ValidateGroupStatus(status string) error {
+	switch status {
+	case "", GroupActive, GroupSuspended:
+		return nil
+	}
+	return invalid("status", "%q is not %s or %s", status, GroupActive, GroupSuspended)
 }
 
 // ApplyDefaults fills the fields a client may omit: dialect jdcloud,

@@ -123,6 +123,7 @@ type Store interface {
 	Authorizations
 	Blacklist
 	Policies
+	Market
 
 	// LoadCallers returns, from one consistent read, everything the data
 	// plane needs to know of who calls: every account, user, role,

@@ -12,11 +12,14 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-const authorizationColumns = `id, group_id, environment, COALESCE(access_key, ''), COALESCE(pin, ''), apis, created_at`
+const authorizationColumns = `id, group_id, environment, COALESCE(access_key, ''), COALESCE(pin, ''), apis, daily_limit, total_calls, created_at`
 
 // CreateAuthorization implements store.Store.
 func (s *Store) CreateAuthorization(ctx context.Context, a model.Authorization) (model.Authorization, error) {
 	if err := a.Validate(); err != nil {
+		return model.Authorization{}, err
+	}
+	if err := a.ValidateQuota(); err != nil {
 		return model.Authorization{}, err
 	}
 	a.ID = store.NewID(store.AuthorizationIDPrefix)
@@ -40,9 +43,10 @@ func (s *Store) CreateAuthorization(ctx context.Context, a model.Authorization) 
 		if dup {
 			return errcode.Newf(errcode.AccessKeyAuthRepeat, "%s is already authorized on %s of group %s", value, a.Environment, a.GroupID)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO authorizations (id, group_id, environment, access_key, pin, apis, created_at)
-			VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)`,
-			a.ID, a.GroupID, a.Environment, a.AccessKey, a.Pin, stringList(a.APIs), a.CreatedAt.UnixMicro())
+		_, err = tx.ExecContext(ctx, `INSERT INTO authorizations (id, group_id, environment, access_key, pin, apis,
+				daily_limit, total_calls, created_at)
+			VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?)`,
+			a.ID, a.GroupID, a.Environment, a.AccessKey, a.Pin, stringList(a.APIs), a.DailyLimit, a.TotalCalls, a.CreatedAt.UnixMicro())
 		return err
 	})
 	if err != nil {
@@ -152,6 +156,7 @@ func queryAuthorizations(ctx context.Context, q querier, query string, args ...a
 
 func scanAuthorization(r scanner) (model.Authorization, error) {
 	var a model.Authorization
-	err := r.Scan(&a.ID, &a.GroupID, &a.Environment, &a.AccessKey, &a.Pin, (*stringList)(&a.APIs), (*micros)(&a.CreatedAt))
+	err := r.Scan(&a.ID, &a.GroupID, &a.Environment, &a.AccessKey, &a.Pin, (*stringList)(&a.APIs),
+		&a.DailyLimit, &a.TotalCalls, (*micros)(&a.CreatedAt))
 	return a, err
 }

@@ -35,7 +35,10 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 			ORDER BY created_at, id`); err != nil {
 			return err
 		}
-		c.Blacklist, err = queryBlacklist(ctx, tx, `SELECT `+blacklistColumns+` FROM blacklist ORDER BY created_at, id`)
+		if c.Blacklist, err = queryBlacklist(ctx, tx, `SELECT `+blacklistColumns+` FROM blacklist ORDER BY created_at, id`); err != nil {
+			return err
+		}
+		c.Market, err = loadMarket(ctx, tx)
 		return err
 	})
 	if err != nil {

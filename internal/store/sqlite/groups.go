@@ -13,12 +13,12 @@ import (
 )
 
 const groupColumns = `id, name, description, dialect, language, owner, auth_type, schemes,
-	replay_window_seconds, sign_region, sign_service, allowed_pins, created_at, updated_at`
+	replay_window_seconds, sign_region, sign_service, allowed_pins, status, created_at, updated_at`
 
 // groupArgs returns g's values in the order of groupColumns.
 func groupArgs(g *model.Group) []any {
 	return []any{g.ID, g.Name, g.Description, g.Dialect, g.Language, g.Owner, g.AuthType, stringList(g.Schemes),
-		g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins),
+		g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins), g.Status,
 		g.CreatedAt.UnixMicro(), g.UpdatedAt.UnixMicro()}
 }
 
@@ -42,7 +42,7 @@ func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, er
 		if err := ownerExists(ctx, tx, g.Owner); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			groupArgs(&g)...)
 		return err
 	})
@@ -133,9 +133,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.G
 		g.UpdatedAt = now()
 		_, err = tx.ExecContext(ctx, `UPDATE groups SET name = ?, description = ?, dialect = ?, language = ?, owner = ?,
 			auth_type = ?, schemes = ?, replay_window_seconds = ?, sign_region = ?, sign_service = ?, allowed_pins = ?,
-			updated_at = ? WHERE id = ?`,
+			status = ?, updated_at = ? WHERE id = ?`,
 			g.Name, g.Description, g.Dialect, g.Language, g.Owner, g.AuthType, stringList(g.Schemes),
-			g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins), g.UpdatedAt.UnixMicro(), id)
+			g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins), g.Status, g.UpdatedAt.UnixMicro(), id)
 		return err
 	})
 	if err != nil {
@@ -145,7 +145,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.G
 }
 
 // DeleteGroup implements store.Store. The schema's cascades remove the
-// group's APIs, backends, revisions and deployments.
+// group's APIs, backends, revisions, deployments, policy bindings and
+// plans; the subscriptions to the group that had not ended end now, and
+// stay as the record of what was bought.
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := getGroup(ctx, tx, id); err != nil {
@@ -157,6 +159,10 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 		}
 		if online != "" {
 			return errcode.Newf(errcode.DeleteAPIError, "group %s serves revision %s online; take it offline first", id, online)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET ended_at = ? WHERE group_id = ? AND ended_at IS NULL`,
+			now().UnixMicro(), id); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id)
 		return err
@@ -239,7 +245,7 @@ func scanGroup(r scanner) (model.Group, error) {
 func groupDest(g *model.Group) []any {
 	return []any{&g.ID, &g.Name, &g.Description, &g.Dialect, &g.Language, &g.Owner, &g.AuthType,
 		(*stringList)(&g.Schemes), &g.ReplayWindowSeconds, &g.SignRegion, &g.SignService,
-		(*stringList)(&g.AllowedPins), (*micros)(&g.CreatedAt), (*micros)(&g.UpdatedAt)}
+		(*stringList)(&g.AllowedPins), &g.Status, (*micros)(&g.CreatedAt), (*micros)(&g.UpdatedAt)}
 }
 
 // deployedOnline returns the revision a group serves online, or "".

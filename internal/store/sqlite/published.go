@@ -14,7 +14,7 @@ import (
 func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT
 			g.id, g.name, g.description, g.dialect, g.language, g.owner, g.auth_type, g.schemes,
-			g.replay_window_seconds, g.sign_region, g.sign_service, g.allowed_pins, g.created_at, g.updated_at,
+			g.replay_window_seconds, g.sign_region, g.sign_service, g.allowed_pins, g.status, g.created_at, g.updated_at,
 			d.environment, r.revision, r.description, r.apis, r.created_at,
 			b.type, b.urls, b.timeout_ms, b.headers, b.status, b.body, b.updated_at
 		FROM deployments d

@@ -61,6 +61,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Policies", testPolicies},
 		{"PolicyBindings", testPolicyBindings},
 		{"PolicyBindingLimit", testPolicyBindingLimit},
+		{"Plans", testPlans},
+		{"PlanUpdates", testPlanUpdates},
+		{"Subscriptions", testSubscriptions},
+		{"SubscriptionsOfDeletedGroup", testSubscriptionsOfDeletedGroup},
+		{"ConcurrentSubscriptions", testConcurrentSubscriptions},
+		{"Recharges", testRecharges},
+		{"ConcurrentRecharges", testConcurrentRecharges},
+		{"AuthorizationQuotas", testAuthorizationQuotas},
+		{"GroupStatus", testGroupStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
