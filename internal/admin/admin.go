@@ -16,7 +16,6 @@
 package admin
 
 import (
-	"context"
 	"crypto/sha256"
 	"log/slog"
 	"net/http"
@@ -26,13 +25,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
-
-// Nonces remembers single-use values. limit.Counter has this method; the
-// data plane's counter, when shared, keeps a nonce used on one plane from
-// being used on the other.
-type Nonces interface {
-	Once(ctx context.Context, k limit.Key, ttl time.Duration) (bool, error)
-}
 
 // Config is what the admin API needs.
 type Config struct {
@@ -47,9 +39,17 @@ type Config struct {
 	OnChange func()
 	// Logger receives the causes of 5xx answers. Nil discards them.
 	Logger *slog.Logger
-	// Nonces remembers the nonces of signed calls; a private in-memory
-	// counter when nil.
-	Nonces Nonces
+	// Counter is the data plane's counter, shared so that both planes
+	// count alike: it remembers the nonces of signed calls (a nonce used
+	// on one plane is refused on the other), holds and charges balances
+	// for plan purchases (the data plane draws pay-per-call charges from
+	// the same balance), and reports the usage the data plane counted. A
+	// private in-memory counter when nil.
+	Counter limit.Counter
+	// Zone is the time zone whose midnight starts a new day in usage
+	// reports and bills, the one the data plane's daily quotas reset in;
+	// UTC when nil.
+	Zone *time.Location
 	// Clock tells the time: the replay window, sessions, login throttling
 	// and TOTP codes read it. The system clock when nil.
 	Clock limit.Clock
@@ -62,7 +62,8 @@ type server struct {
 	hasToken  bool
 	onChange  func()
 	log       *slog.Logger
-	nonces    Nonces
+	counter   limit.Counter
+	zone      *time.Location
 	clock     limit.Clock
 	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
 	logins      *throttle
@@ -88,7 +89,8 @@ func newServer(cfg Config) *server {
 		hasToken:     cfg.Token != "",
 		onChange:     cfg.OnChange,
 		log:          cfg.Logger,
-		nonces:       cfg.Nonces,
+		counter:      cfg.Counter,
+		zone:         cfg.Zone,
 		clock:        cfg.Clock,
 		hashPassword: secret.HashPassword,
 	}
@@ -99,8 +101,11 @@ func newServer(cfg Config) *server {
 	if s.clock == nil {
 		s.clock = limit.SystemClock{}
 	}
-	if s.nonces == nil {
-		s.nonces = limit.NewMemory(limit.Options{Clock: s.clock})
+	if s.counter == nil {
+		s.counter = limit.NewMemory(limit.Options{Clock: s.clock})
+	}
+	if s.zone == nil {
+		s.zone = time.UTC
 	}
 	s.logins = newThrottle(s.clock, maxLoginFailures, throttleWindow)
 	s.mfaFailures = newThrottle(s.clock, maxLoginFailures, throttleWindow)

@@ -158,7 +158,7 @@ func (s *server) fresh(r *http.Request, res *auth.Result) error {
 	if nonce == "" {
 		return nil
 	}
-	first, err := s.nonces.Once(r.Context(), limit.Key{Scope: res.AccessKey, ID: nonce}, 2*ReplayWindow)
+	first, err := s.counter.Once(r.Context(), limit.Key{Scope: res.AccessKey, ID: nonce}, 2*ReplayWindow)
 	switch {
 	case err != nil && !first:
 		return errcode.Wrap(errcode.OperationFailed, err)

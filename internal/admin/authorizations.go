@@ -8,12 +8,16 @@ import (
 
 // authorizationRequest is the body of POST .../authorizations: a key, or
 // a pin (every key of the account and its users), on one environment,
-// optionally for some APIs only.
+// optionally for some APIs only, optionally with quotas of successful
+// calls per local day and in all (0: none; the store checks them with
+// model.Authorization.ValidateQuota).
 type authorizationRequest struct {
 	Environment model.Environment `json:"environment"`
 	AccessKey   string            `json:"accessKey"`
 	Pin         string            `json:"pin"`
 	APIs        []string          `json:"apis"`
+	DailyLimit  int64             `json:"dailyLimit"`
+	TotalCalls  int64             `json:"totalCalls"`
 }
 
 func (s *server) createAuthorization(w http.ResponseWriter, r *http.Request) error {
@@ -27,6 +31,8 @@ func (s *server) createAuthorization(w http.ResponseWriter, r *http.Request) err
 		AccessKey:   req.AccessKey,
 		Pin:         req.Pin,
 		APIs:        req.APIs,
+		DailyLimit:  req.DailyLimit,
+		TotalCalls:  req.TotalCalls,
 	})
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -20,6 +21,9 @@ type groupRequest struct {
 	SignRegion          *string          `json:"signRegion"`
 	SignService         *string          `json:"signService"`
 	AllowedPins         *[]string        `json:"allowedPins"`
+	// Status suspends (model.GroupSuspended) or resumes
+	// (model.GroupActive) the group's service on the data plane.
+	Status *string `json:"status"`
 	// Owner is the operator's to set: an account's groups are its own.
 	Owner *string `json:"owner"`
 }
@@ -41,6 +45,7 @@ func (req *groupRequest) apply(g *model.Group) {
 	set(&g.SignService, req.SignService)
 	set(&g.AllowedPins, req.AllowedPins)
 	set(&g.Owner, req.Owner)
+	set(&g.Status, req.Status)
 	if len(g.Schemes) == 0 {
 		g.Schemes = nil
 	}
@@ -49,10 +54,15 @@ func (req *groupRequest) apply(g *model.Group) {
 	}
 }
 
-// check refuses what c may not ask: an owner, unless the operator.
+// check refuses what c may not ask, an owner unless the operator, and a
+// status that is none.
 func (req *groupRequest) check(c *caller) error {
 	if req.Owner != nil && !c.operator {
 		return forbidden()
+	}
+	if req.Status != nil && *req.Status != model.GroupActive && *req.Status != model.GroupSuspended {
+		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "status",
+			Detail: strconv.Quote(*req.Status) + " is not " + model.GroupActive + " or " + model.GroupSuspended}
 	}
 	return nil
 }

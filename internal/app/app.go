@@ -61,6 +61,10 @@ type Config struct {
 	// own HTTP/1.1 client, "std" net/http's Transport; "" keeps the
 	// process's default (h1, or TOLLGATE_UPSTREAM_CLIENT).
 	UpstreamClient string
+	// Zone is the time zone whose midnight resets daily quotas and
+	// delimits the days of usage reports and bills; nil is time.Local,
+	// as tollgate serve's --time-zone defaults to.
+	Zone *time.Location
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -94,6 +98,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.BaseDomain == "" {
 		cfg.BaseDomain = "localhost"
+	}
+	if cfg.Zone == nil {
+		cfg.Zone = time.Local
 	}
 	if cfg.UpstreamClient != "" {
 		if err := proxy.SetUpstreamClient(cfg.UpstreamClient); err != nil {
@@ -178,7 +185,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Token:    token,
 		OnChange: func() { s.onChange() },
 		Logger:   s.log,
-		Nonces:   s.counter,
+		Counter:  s.counter,
+		Zone:     cfg.Zone,
 	})
 
 	mux := http.NewServeMux()
@@ -268,7 +276,7 @@ func (s *Server) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}
-	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain, Policies: policies}, pubs, callers); err != nil {
+	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain, Policies: policies, Zone: s.cfg.Zone}, pubs, callers); err != nil {
 		return fmt.Errorf("compile snapshot: %w", err)
 	}
 	return nil
