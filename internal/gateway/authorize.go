@@ -8,6 +8,12 @@ import "github.com/tollgate-gw/tollgate/internal/errcode"
 // authorization of the key, or of its account's pin, must exist on this
 // group environment (NotAuthorizedOnGroup); and if every such
 // authorization lists APIs, this API must be among them (APINotAllowed).
+// The quotas of the authorization that let the call through are kept on
+// the call for the traffic stage.
+//
+// A group that sells plans in the API market admits by subscription
+// instead (the market stage): buying a plan is what grants the right to
+// call, so no authorization is looked for. Its allowed pins still apply.
 func (g *Gateway) authorize(c *Call) error {
 	a := &c.Env.Auth
 	if a.None() {
@@ -17,12 +23,18 @@ func (g *Gateway) authorize(c *Call) error {
 	if !a.PinAllowed(k.Pin) {
 		return errcode.New(errcode.CallerRestricted, "")
 	}
-	_, granted, apiAllowed := a.Authorized(k.AccessKey, k.Pin, c.API.ID)
+	if c.Env.Market != nil {
+		return nil
+	}
+	quotas, granted, apiAllowed := a.Authorized(k.AccessKey, k.Pin, c.API.ID)
 	switch {
 	case !granted:
 		return errcode.New(errcode.NotAuthorizedOnGroup, "")
 	case !apiAllowed:
 		return errcode.New(errcode.APINotAllowed, "")
+	}
+	if quotas.Any() {
+		c.Quotas = quotas
 	}
 	return nil
 }

@@ -38,6 +38,12 @@ type Call struct {
 	// was made with; both zero for a group of auth type none.
 	Auth   auth.Result
 	Caller *snapshot.Caller
+	// Sub is the caller's subscription to a market group; nil for any
+	// other group.
+	Sub *snapshot.Subscription
+	// Quotas are the call quotas the call counts against: the
+	// subscription's, or the authorization's; nil when there are none.
+	Quotas *snapshot.Quotas
 
 	// Err is the error the call was refused with; nil while it is fine.
 	Err *errcode.Error
@@ -48,6 +54,13 @@ type Call struct {
 	Result proxy.Result
 	// BytesIn counts the request body.
 	BytesIn int64
+
+	// holds are the reservations taken at admission, settled once.
+	holds holds
+	// proxied: the call reached the proxy stage, so it counts as usage.
+	// settled: its holds were committed or released. ok: it succeeded,
+	// and its holds were committed. charged: it was billed.
+	proxied, settled, ok, charged bool
 
 	admitted    bool
 	upstreamErr bool

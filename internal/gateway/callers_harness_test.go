@@ -230,14 +230,23 @@ func (r response) code() string {
 	return ""
 }
 
-// echoed decodes what the echo backend saw.
+// echoed decodes what the echo backend saw, from inside the success
+// envelope of the market dialect if the answer is wrapped in one.
 func (r response) echoed(t testing.TB) proxytest.Echoed {
 	t.Helper()
 	var e proxytest.Echoed
 	if r.StatusCode != 200 {
 		t.Fatalf("status %d: %s", r.StatusCode, r.body)
 	}
-	if err := json.Unmarshal(r.body, &e); err != nil {
+	body := r.body
+	var wrapped struct {
+		Code   string          `json:"code"`
+		Result json.RawMessage `json:"result"`
+	}
+	if json.Unmarshal(body, &wrapped) == nil && wrapped.Code == "10000" {
+		body = wrapped.Result
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatalf("backend answer %q: %v", r.body, err)
 	}
 	return e

@@ -1,24 +1,39 @@
 package gateway
 
 import (
+	"net/http"
+
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 )
 
 // proxy answers the call from the group environment's backend: a mock
-// from memory, or an upstream pool over the network.
+// from memory, or an upstream pool over the network. The answer streams
+// to the client, but in the market dialect, where it is held back to be
+// wrapped (see proxyWrapped). Either way the call is sent upstream once:
+// whatever it reserved at admission is settled once, after it.
 func (g *Gateway) proxy(c *Call) error {
+	c.proxied = true
 	b := c.Env.Backend
-	switch {
-	case b == nil:
+	if b == nil {
 		c.upstreamErr = true
 		return errcode.Newf(errcode.Unavailable, "no backend configured for %s", c.Env.Environment)
-	case b.Mock != nil:
-		res, err := b.Mock.Serve(c.W, c.R)
+	}
+	if c.Env.Group.Dialect == errcode.DialectMarket {
+		return g.proxyWrapped(c)
+	}
+	return g.forward(c, c.W)
+}
+
+// forward sends the call to the backend and has it answer on w.
+func (g *Gateway) forward(c *Call, w http.ResponseWriter) error {
+	b := c.Env.Backend
+	if b.Mock != nil {
+		res, err := b.Mock.Serve(w, c.R)
 		c.Result = res
 		return err
 	}
-	res, err := b.Pool.Forward(c.W, c.R, proxy.Outbound{
+	res, err := b.Pool.Forward(w, c.R, proxy.Outbound{
 		Method:    c.API.UpstreamMethod(c.R.Method),
 		Path:      c.API.UpstreamPath(c.pathBuf, c.Match, c.Path),
 		RequestID: c.RequestID,

@@ -54,6 +54,11 @@ type Config struct {
 	// caller together. 0 sets no default limit; the server passes
 	// DefaultAPIQPS unless told otherwise.
 	DefaultAPIQPS int64
+	// MaxWrappedBytes bounds the 2xx answers of a market-dialect group,
+	// which are held in memory to be wrapped in the market envelope: a
+	// longer one is answered with errcode.BadGateway. 0 is
+	// DefaultMaxWrappedBytes (8 MiB).
+	MaxWrappedBytes int64
 }
 
 // Gateway is the data plane's http.Handler.
@@ -64,6 +69,8 @@ type Gateway struct {
 	calls    sync.Pool
 	// defaultRate is the limit of an API with no policy; zero: none.
 	defaultRate limit.Rate
+	// maxWrapped is Config.MaxWrappedBytes, defaulted.
+	maxWrapped int64
 }
 
 // New returns the data plane handler for cfg. The pipeline is built here,
@@ -86,6 +93,10 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.DefaultAPIQPS > 0 {
 		g.defaultRate = limit.PerSecond(min(cfg.DefaultAPIQPS, 1<<32-1))
+	}
+	g.maxWrapped = cfg.MaxWrappedBytes
+	if g.maxWrapped <= 0 {
+		g.maxWrapped = DefaultMaxWrappedBytes
 	}
 	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
 	g.stages = g.pipeline()

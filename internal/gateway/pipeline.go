@@ -23,11 +23,12 @@ func (g *Gateway) pipeline() []stage {
 		{name: "replay", run: g.replay},             // signing time, expiry, nonce once
 		{name: "identity", run: g.identity},         // key, account, user, blacklists, role
 		{name: "authorize", run: g.authorize},       // allowed pins, authorization, API
-		// market comes here, before traffic.
-		{name: "traffic", run: g.traffic}, // key, pin and API rate limits
+		{name: "market", run: g.market},             // subscription, balance hold
+		{name: "traffic", run: g.traffic},           // rate limits, quota holds
 		// validate comes here, after traffic.
 		{name: "outbound", run: g.outbound},             // identity headers in, credentials out
 		{name: "proxy", run: g.proxy},                   // backend: mock or upstream pool
+		{name: "settle", run: g.settle, always: true},   // commit or release holds, usage
 		{name: "account", run: g.account, always: true}, // metrics, access log
 	}
 }

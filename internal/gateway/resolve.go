@@ -3,7 +3,9 @@ package gateway
 import "github.com/tollgate-gw/tollgate/internal/errcode"
 
 // resolve finds the group environment the request's host names, in the
-// snapshot the call is served from.
+// snapshot the call is served from. A group its publisher suspended is
+// refused before anything else is said about it, its deployments
+// included.
 func (g *Gateway) resolve(c *Call) error {
 	c.Snapshot = g.cfg.Snapshots.Load()
 	env, ok := c.Snapshot.Resolve(c.R.Host)
@@ -11,6 +13,9 @@ func (g *Gateway) resolve(c *Call) error {
 		return errcode.New(errcode.ServiceNotFound, "")
 	}
 	c.Env = env
+	if env.Suspended {
+		return errcode.New(errcode.ServiceDisabled, "")
+	}
 	if !env.Deployed() {
 		return errcode.New(errcode.NotDeployed, string(env.Environment))
 	}

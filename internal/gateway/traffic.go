@@ -24,7 +24,11 @@ const DefaultAPIQPS = 500
 //   - the account's (pin's) calls to the API, at most UserLimit
 //     (errcode.RateLimited);
 //   - everyone's calls to the API, at most APILimit
-//     (errcode.ClusterRateLimited).
+//     (errcode.ClusterRateLimited);
+//   - on a market group, the subscription's calls, at most its plan's QPS
+//     (errcode.RateLimited).
+//
+// Then the call's quotas are reserved (see quota).
 //
 // A call without a caller (a group of auth type none) and a group with the
 // default limit are counted per API only. A call refused by one limit is
@@ -40,7 +44,8 @@ const DefaultAPIQPS = 500
 //
 // A counter that fails lets the call through on that limit: limits protect
 // backends, and refusing every call while a counter is away would be the
-// outage they are there to prevent.
+// outage they are there to prevent. Quotas are not rate limits: a counter
+// that fails on them refuses the call (see quota).
 func (g *Gateway) traffic(c *Call) error {
 	t := c.Env.Traffic
 	lim := &c.API.Limits
@@ -80,10 +85,18 @@ func (g *Gateway) traffic(c *Call) error {
 			keep(d)
 		}
 	}
+	if s := c.Sub; s != nil && s.Rate.Limit > 0 {
+		if d, err := g.cfg.Counter.Allow(ctx, s.RateKey, s.Rate, 1); err == nil {
+			if !d.Allowed {
+				return g.refuse(c, d, errcode.RateLimited)
+			}
+			keep(d)
+		}
+	}
 	if have {
 		rateHeaders(c.W.Header(), best)
 	}
-	return nil
+	return g.quota(c)
 }
 
 // refuse answers a call over a limit: the limit's headers, Retry-After,

@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/limit"
+)
+
+// settle settles the call's reservations and counts its usage, whatever
+// became of it. A call succeeded when it reached the backend, the backend
+// answered 2xx and nothing failed on the way back: then every reservation
+// is committed. Anything else — a refusal at any stage, a backend error
+// or non-2xx answer, a client gone mid-answer — releases them: a caller
+// is never charged for a failure, the gateway's or the backend's.
+//
+// In the market dialect the answer is held back until the call has been
+// settled (see proxyWrapped), which settles it first; this stage then has
+// nothing left to do.
+func (g *Gateway) settle(c *Call) error {
+	return g.settleAs(c, c.proxied && c.Err == nil && is2xx(c.Result.Status))
+}
+
+// settleAs settles the call once, as a success if ok. Every call that
+// reached the proxy stage is counted as usage: one call, OK if it
+// succeeded, and what it was charged. A call that was billed (a paid
+// package or a pay-per-call plan) is then made durable with Sync before
+// the caller is told it succeeded; an error returned means that could
+// not be done.
+//
+// Settling uses a context of its own: a client that went away must not
+// stop its holds being released, or a success being counted.
+func (g *Gateway) settleAs(c *Call, ok bool) error {
+	if c.settled {
+		return nil
+	}
+	c.settled, c.ok = true, ok
+	ctr := g.cfg.Counter
+	ctx := context.Background()
+	h := &c.holds
+	var failed error
+	if ok {
+		// A hold that expired before the call ended (ErrUnknownReservation)
+		// is simply not counted: the caller keeps that call.
+		for _, r := range [...]*limit.Reservation{&h.daily, &h.total, &h.balance} {
+			if !r.Granted {
+				continue
+			}
+			if err := ctr.Commit(ctx, *r); err != nil {
+				r.Granted = false
+				if !errors.Is(err, limit.ErrUnknownReservation) {
+					failed = err
+				}
+			}
+		}
+		if s := c.Sub; s != nil && s.PricePerCall > 0 {
+			if s.PayPerCall() {
+				c.charged = h.balance.Granted
+			} else {
+				c.charged = h.total.Granted
+			}
+		}
+	} else {
+		for _, r := range [...]*limit.Reservation{&h.daily, &h.total, &h.balance} {
+			if r.Granted {
+				ctr.Release(ctx, *r)
+			}
+		}
+	}
+	if c.proxied {
+		u := limit.Usage{Calls: 1}
+		if ok {
+			u.OK = 1
+			if c.charged && h.balance.Granted {
+				u.Charged = h.balance.N
+			}
+		}
+		k := limit.UsageKey{Group: c.Env.Group.ID, API: c.API.ID, Env: string(c.Env.Environment)}
+		if c.Caller != nil {
+			k.AccessKey, k.Pin = c.Caller.AccessKey, c.Caller.Pin
+		}
+		if err := ctr.Add(ctx, k, u); err != nil && c.charged {
+			failed = err
+		}
+	}
+	if !c.charged {
+		return nil
+	}
+	if failed == nil {
+		failed = ctr.Sync(ctx)
+	}
+	if failed != nil {
+		return errcode.Wrap(errcode.Internal, failed)
+	}
+	return nil
+}
+
+func is2xx(status int) bool { return status >= 200 && status < 300 }

@@ -1,0 +1,265 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+)
+
+// DefaultMaxWrappedBytes is how much of a backend's 2xx answer the
+// market dialect holds back to wrap, unless Config.MaxWrappedBytes says
+// otherwise.
+const DefaultMaxWrappedBytes = 8 << 20
+
+// The market dialect's success envelope. code and msg are the same in
+// every language, as clients match on them.
+const (
+	marketOK     = `{"code":"10000","charge":`
+	marketRemain = `,"remain":`
+	marketResult = `,"msg":"success","result":`
+	marketID     = `,"requestId":"`
+	marketEnd    = "\"}\n"
+)
+
+// errTooLarge stops the copy of an answer past the wrapping cap.
+var errTooLarge = errors.New("gateway: answer exceeds the wrapping cap")
+
+// proxyWrapped answers a call of a market-dialect group. The backend's
+// answer is held back: a 2xx answer is read whole (up to the cap), the
+// call is settled and, if it was charged, made durable, and only then is
+// the answer written, wrapped in the market envelope:
+//
+//	{"code":"10000","charge":true,"remain":41,"msg":"success","result":<body>,"requestId":"..."}
+//
+// result is the body itself when it is JSON, the body as a JSON string
+// when it is not (invalid UTF-8 becomes U+FFFD), and null when it is
+// empty. charge and remain are documented on Call.charged and Call.remain.
+// The backend's headers go with it but for those that describe the body
+// (Content-*, ETag, Accept-Ranges, trailers). A body past the cap is
+// answered with BadGateway and not charged; so is a body the backend
+// encoded (gzip…), which the envelope cannot carry: the client's
+// Accept-Encoding is not passed on, so that a backend has no reason to.
+//
+// Any other answer streams to the client unchanged as it comes: it is
+// never charged, so there is nothing to wait for.
+func (g *Gateway) proxyWrapped(c *Call) error {
+	c.R.Header.Del("Accept-Encoding")
+	b := wrapPool.Get().(*wrapBuffer)
+	defer b.put()
+	b.w, b.max = c.W, g.maxWrapped
+	err := g.forward(c, b)
+	if !b.passing {
+		// Nothing has reached the client yet.
+		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
+	}
+	switch {
+	case b.passing:
+		return err
+	case b.over:
+		c.upstreamErr = true
+		return errcode.Newf(errcode.BadGateway, "the answer exceeds the %d bytes the market envelope holds", g.maxWrapped)
+	case err != nil:
+		return err
+	case b.status == 0:
+		b.status = http.StatusOK // Forward always writes a status; a mock too.
+	}
+	if enc := b.header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		c.upstreamErr = true
+		return errcode.Newf(errcode.BadGateway, "the answer is encoded (%s), which the market envelope cannot carry", enc)
+	}
+	if err := g.settleAs(c, true); err != nil {
+		return err
+	}
+
+	out := b.out[:0]
+	out = append(out, marketOK...)
+	out = strconv.AppendBool(out, c.charged)
+	out = append(out, marketRemain...)
+	out = strconv.AppendInt(out, c.remain(), 10)
+	out = append(out, marketResult...)
+	out = appendResult(out, b.body)
+	out = append(out, marketID...)
+	out = append(out, c.RequestID...) // sane: no character needs escaping
+	out = append(out, marketEnd...)
+	b.out = out
+
+	h := c.W.Header()
+	for k, vv := range b.header {
+		if !describesBody(k) {
+			h[k] = vv
+		}
+	}
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
+	c.W.WriteHeader(b.status)
+	c.Result.Status, c.Result.Started = b.status, true
+	if c.R.Method == http.MethodHead {
+		return nil
+	}
+	n, err := c.W.Write(out)
+	c.Result.BytesOut = int64(n)
+	if err != nil {
+		return errcode.Wrap(errcode.Cancelled, err)
+	}
+	return nil
+}
+
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// describesBody reports whether the header k describes the backend's body
+// as sent, and so not the envelope that wraps it.
+func describesBody(k string) bool {
+	return strings.HasPrefix(k, "Content-") || k == "Etag" || k == "Accept-Ranges" ||
+		k == "Trailer" || strings.HasPrefix(k, http.TrailerPrefix)
+}
+
+// appendResult appends body as the envelope's result: itself when it is
+// JSON, null when it is empty, otherwise a JSON string.
+func appendResult(out, body []byte) []byte {
+	body = bytes.TrimSpace(body)
+	switch {
+	case len(body) == 0:
+		return append(out, "null"...)
+	case json.Valid(body):
+		return append(out, body...)
+	}
+	return appendJSONString(out, body)
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, and U+2028 and U+2029 are escaped for JavaScript's sake, as
+// encoding/json does; HTML characters are not.
+func appendJSONString(out, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	out = append(out, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			out = append(out, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				out = append(out, '\\', c)
+			case '\n':
+				out = append(out, '\\', 'n')
+			case '\r':
+				out = append(out, '\\', 'r')
+			case '\t':
+				out = append(out, '\\', 't')
+			default:
+				out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, s[start:i]...)
+			out = append(out, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			out = append(out, s[start:i]...)
+			out = append(out, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	out = append(out, s[start:]...)
+	return append(out, '"')
+}
+
+// wrapBuffer is the http.ResponseWriter a market-dialect call's backend
+// writes to. It holds a 2xx answer back, up to max bytes of body; any
+// other status it passes to the client's writer at once, and everything
+// after it.
+type wrapBuffer struct {
+	w       http.ResponseWriter
+	header  http.Header
+	status  int
+	body    []byte
+	out     []byte
+	max     int64
+	passing bool // the status was not 2xx: the answer goes straight through
+	over    bool // the body went past max
+}
+
+var wrapPool = sync.Pool{New: func() any { return &wrapBuffer{header: make(http.Header)} }}
+
+// keepBytes bounds the buffers a pooled wrapBuffer keeps, so that one
+// large answer does not pin its memory for good.
+const keepBytes = 64 << 10
+
+func (b *wrapBuffer) put() {
+	clear(b.header)
+	b.w, b.status, b.passing, b.over = nil, 0, false, false
+	if cap(b.body) > keepBytes {
+		b.body = nil
+	}
+	if cap(b.out) > keepBytes {
+		b.out = nil
+	}
+	b.body, b.out = b.body[:0], b.out[:0]
+	wrapPool.Put(b)
+}
+
+func (b *wrapBuffer) Header() http.Header {
+	if b.passing {
+		return b.w.Header()
+	}
+	return b.header
+}
+
+func (b *wrapBuffer) WriteHeader(status int) {
+	if b.status != 0 {
+		return
+	}
+	b.status = status
+	if is2xx(status) {
+		return
+	}
+	b.passing = true
+	h := b.w.Header()
+	for k, vv := range b.header {
+		h[k] = vv
+	}
+	b.w.WriteHeader(status)
+}
+
+func (b *wrapBuffer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.WriteHeader(http.StatusOK)
+	}
+	if b.passing {
+		return b.w.Write(p)
+	}
+	if int64(len(b.body))+int64(len(p)) > b.max {
+		b.over = true
+		return 0, errTooLarge
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+// Flush flushes an answer passing through; a held answer has nothing to
+// flush yet.
+func (b *wrapBuffer) Flush() {
+	if f, ok := b.w.(http.Flusher); ok && b.passing {
+		f.Flush()
+	}
+}
