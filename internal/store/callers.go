@@ -103,7 +103,9 @@ type Authorizations interface {
 	// errcode.KeyIDNotFound, a pin that names no account
 	// errcode.PinInvalid, an API id that is not one of the group's
 	// errcode.RecordNotFound. A key, or a pin, already authorized on the
-	// group environment is errcode.AccessKeyAuthRepeat.
+	// group environment is errcode.AccessKeyAuthRepeat. Quotas out of
+	// range (see model.Authorization.ValidateQuota) are
+	// errcode.ParamValueInvalid "dailyLimit" or "totalCalls".
 	CreateAuthorization(ctx context.Context, a model.Authorization) (model.Authorization, error)
 	// Authorization returns one authorization of a group.
 	Authorization(ctx context.Context, groupID, id string) (model.Authorization, error)
