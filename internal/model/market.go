@@ -92,7 +92,8 @@ type Subscription struct {
 	Paid      Money     `json:"paid"`
 	CreatedAt time.Time `json:"createdAt"`
 	// EndedAt is when another plan of the group replaced the
-	// subscription; zero while it is the pin's subscription to the group.
+	// subscription, or the group was deleted; zero while it is the pin's
+	// subscription to the group.
 	EndedAt time.Time `json:"endedAt,omitzero"`
 }
 
