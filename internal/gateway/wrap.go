@@ -40,7 +40,8 @@ var errTooLarge = errors.New("gateway: answer exceeds the wrapping cap")
 //
 // result is the body itself when it is JSON, the body as a JSON string
 // when it is not (invalid UTF-8 becomes U+FFFD), and null when it is
-// empty. charge and remain are documented on Call.charged and Call.remain.
+// empty. The status is the backend's, but that a 204 or 205, which
+// cannot carry a body, becomes a 200. charge and remain are documented on Call.charged and Call.remain.
 // The backend's headers go with it but for those that describe the body
 // (Content-*, ETag, Accept-Ranges, trailers). A body past the cap is
 // answered with BadGateway and not charged; so is a body the backend
@@ -67,8 +68,9 @@ func (g *Gateway) proxyWrapped(c *Call) error {
 		return errcode.Newf(errcode.BadGateway, "the answer exceeds the %d bytes the market envelope holds", g.maxWrapped)
 	case err != nil:
 		return err
-	case b.status == 0:
-		b.status = http.StatusOK // Forward always writes a status; a mock too.
+	case b.status == 0, b.status == http.StatusNoContent, b.status == http.StatusResetContent:
+		// 204 and 205 cannot carry the envelope.
+		b.status = http.StatusOK
 	}
 	if enc := b.header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
 		c.upstreamErr = true
@@ -123,12 +125,11 @@ func describesBody(k string) bool {
 // appendResult appends body as the envelope's result: itself when it is
 // JSON, null when it is empty, otherwise a JSON string.
 func appendResult(out, body []byte) []byte {
-	body = bytes.TrimSpace(body)
 	switch {
 	case len(body) == 0:
 		return append(out, "null"...)
 	case json.Valid(body):
-		return append(out, body...)
+		return append(out, bytes.TrimSpace(body)...)
 	}
 	return appendJSONString(out, body)
 }

@@ -14,7 +14,10 @@ import (
 // successful calls of a local day, and of all time. A quota whose Limit is
 // zero is not set. The counters are named by the authorization's or the
 // subscription's id, so they keep counting across snapshots and across
-// the environments a subscription covers.
+// the environments a subscription covers: Key{scope + " daily", id} and
+// Key{scope + " total", id}, scope being "authz" or "sub". The two need
+// keys of their own: a counter keeps one state per key, whatever the
+// period.
 type Quotas struct {
 	Daily limit.Quota
 	Total limit.Quota
@@ -25,10 +28,9 @@ func (q *Quotas) Any() bool { return q != nil && (q.Daily.Limit > 0 || q.Total.L
 
 // newQuotas names the quotas of scope ("authz" or "sub") id.
 func newQuotas(scope, id string, daily, total int64, zone *time.Location) Quotas {
-	k := limit.Key{Scope: scope, ID: id}
 	return Quotas{
-		Daily: limit.Quota{Key: k, Limit: daily, Period: limit.Daily(zone)},
-		Total: limit.Quota{Key: k, Limit: total, Period: limit.Total},
+		Daily: limit.Quota{Key: limit.Key{Scope: scope + " daily", ID: id}, Limit: daily, Period: limit.Daily(zone)},
+		Total: limit.Quota{Key: limit.Key{Scope: scope + " total", ID: id}, Limit: total, Period: limit.Total},
 	}
 }
 
