@@ -26,6 +26,11 @@ const (
 	scopeAccount
 	// scopeGroup: the group in the path, {groupId}, and its owner.
 	scopeGroup
+	// scopeMarket: what the group in the path, {groupId}, sells in the
+	// API market, which every authenticated caller may read. A user
+	// needs the action only: its role's groups are its own account's,
+	// not the ones it shops from.
+	scopeMarket
 )
 
 // forbidden is the one answer to a call on another tenant's resource,
@@ -39,7 +44,8 @@ func forbidden() error {
 //
 //   - the operator may do anything;
 //   - an account acts only on itself ({pin} is its pin) and its groups
-//     ({groupId} is one it owns); anything else, existing or not, is
+//     ({groupId} is one it owns), but reads what any group sells in the
+//     market (scopeMarket); anything else, existing or not, is
 //     Forbidden, and so are the operator's operations;
 //   - a user acts within its account, and only as its role allows: an
 //     action outside the role is OperationNotAllowed, a group or API
@@ -86,7 +92,7 @@ func roleAllows(r *http.Request, rt route, c *caller) error {
 	if c.role == nil || !c.role.AllowsAction(rt.action) {
 		return errcode.Newf(errcode.OperationNotAllowed, "the user's role does not allow %s", rt.action)
 	}
-	if id := r.PathValue("groupId"); id != "" && !c.role.AllowsGroup(id) {
+	if id := r.PathValue("groupId"); id != "" && rt.scope != scopeMarket && !c.role.AllowsGroup(id) {
 		return errcode.Newf(errcode.RoleNotAllowed, "the user's role does not cover group %s", id)
 	}
 	if id := r.PathValue("apiId"); id != "" && !c.role.AllowsAPI(id) {

@@ -1,9 +1,10 @@
 // Package admin is Tollgate's control plane: the REST API under /v1 with
 // which operators and tenants manage groups, APIs, backends, revisions,
-// deployments, and who may call them: accounts, users, roles, keys,
-// authorizations and the blacklist. docs/admin-api.md describes it for
-// its users, and openapi.json, served at /v1/openapi.json, for their
-// tools.
+// deployments, who may call them (accounts, users, roles, keys,
+// authorizations, the blacklist), traffic policies, and the API market:
+// plans, subscriptions, recharges, bills and usage. docs/admin-api.md
+// describes it for its users, and openapi.json, served at
+// /v1/openapi.json, for their tools.
 //
 // A call is made by the operator, with the admin token, or by an account
 // or one of its users, signed with one of their keys by any signature
@@ -222,6 +223,20 @@ func (s *server) routes() []route {
 		{method: "POST", pattern: "/v1/policies/{policyId}/bindings", h: s.bindPolicy, scope: scopeTenant, action: "policies.bind"},
 		{method: "GET", pattern: "/v1/policies/{policyId}/bindings", h: s.listPolicyBindings, scope: scopeTenant, action: "policies.read"},
 		{method: "DELETE", pattern: "/v1/policies/{policyId}/bindings/{groupId}/{environment}", h: s.unbindPolicy, scope: scopeTenant, action: "policies.unbind"},
+
+		// The API market: what groups sell (plans.go), what accounts buy
+		// (subscriptions.go, purchase.go), their money (recharge.go,
+		// bills.go) and the usage the data plane counted (usage.go).
+		{method: "POST", pattern: "/v1/groups/{groupId}/plans", h: s.createPlan, scope: scopeGroup, action: "plans.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/plans", h: s.listPlans, scope: scopeMarket, action: "plans.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/plans/{planId}", h: s.getPlan, scope: scopeMarket, action: "plans.read"},
+		{method: "PATCH", pattern: "/v1/groups/{groupId}/plans/{planId}", h: s.updatePlan, scope: scopeGroup, action: "plans.update"},
+		{method: "POST", pattern: "/v1/subscriptions", h: s.createSubscription, scope: scopeTenant, action: "subscriptions.create"},
+		{method: "GET", pattern: "/v1/subscriptions", h: s.listSubscriptions, query: []string{"pin"}, scope: scopeTenant, action: "subscriptions.read"},
+		{method: "GET", pattern: "/v1/subscriptions/{subscriptionId}", h: s.getSubscription, scope: scopeTenant, action: "subscriptions.read"},
+		{method: "POST", pattern: "/v1/accounts/{pin}/recharge", h: s.recharge, scope: scopeOperator, action: "accounts.recharge"},
+		{method: "GET", pattern: "/v1/accounts/{pin}/bills", h: s.bills, scope: scopeAccount, action: "bills.read"},
+		{method: "GET", pattern: "/v1/usage", h: s.usage, query: []string{"pin", "groupId", "from", "to", "granularity"}, scope: scopeTenant, action: "usage.read"},
 	}
 }
 

@@ -203,7 +203,9 @@ func (hs *harness) state() string {
 			roles, _, _ := st.ListRoles(ctx, a.Pin, all)
 			keys, _, _ := st.ListKeys(ctx, a.Pin, all)
 			mfa, _ := st.MFASecret(ctx, a.Pin)
-			parts = append(parts, users, roles, keys, mfa)
+			subs, _ := st.ListSubscriptions(ctx, a.Pin)
+			recharges, _ := st.ListRecharges(ctx, a.Pin)
+			parts = append(parts, users, roles, keys, mfa, subs, recharges)
 			for _, u := range users {
 				parts = append(parts, u.PasswordHash)
 			}
@@ -218,7 +220,8 @@ func (hs *harness) state() string {
 	}
 	for _, g := range groups {
 		auths, _, _ := st.ListAuthorizations(ctx, g.ID, all)
-		parts = append(parts, auths)
+		plans, _ := st.ListPlans(ctx, g.ID)
+		parts = append(parts, auths, plans)
 	}
 	bl, _, _ := st.ListBlacklist(ctx, all)
 	parts = append(parts, bl)

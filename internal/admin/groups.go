@@ -2,7 +2,6 @@ package admin
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -22,7 +21,8 @@ type groupRequest struct {
 	SignService         *string          `json:"signService"`
 	AllowedPins         *[]string        `json:"allowedPins"`
 	// Status suspends (model.GroupSuspended) or resumes
-	// (model.GroupActive) the group's service on the data plane.
+	// (model.GroupActive) the group's service on the data plane; the
+	// store refuses any other (model.ValidateGroupStatus).
 	Status *string `json:"status"`
 	// Owner is the operator's to set: an account's groups are its own.
 	Owner *string `json:"owner"`
@@ -54,15 +54,10 @@ func (req *groupRequest) apply(g *model.Group) {
 	}
 }
 
-// check refuses what c may not ask, an owner unless the operator, and a
-// status that is none.
+// check refuses what c may not ask: an owner, unless the operator.
 func (req *groupRequest) check(c *caller) error {
 	if req.Owner != nil && !c.operator {
 		return forbidden()
-	}
-	if req.Status != nil && *req.Status != model.GroupActive && *req.Status != model.GroupSuspended {
-		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "status",
-			Detail: strconv.Quote(*req.Status) + " is not " + model.GroupActive + " or " + model.GroupSuspended}
 	}
 	return nil
 }

@@ -122,6 +122,9 @@ func TestTenantMatrix(t *testing.T) {
 // list, group creation) are refused when the call names the other tenant
 // (an owner), and answer only the caller's own otherwise.
 func crossRefused(c matrixCase, res response, other *tenant) bool {
+	if refused, ok := marketCrossRefused(c, res, other); ok {
+		return refused
+	}
 	if (c.pattern == "/v1/groups" || c.pattern == "/v1/policies") && c.method == "GET" {
 		return res.status == 200 && !strings.Contains(res.raw, other.group) && !strings.Contains(res.raw, other.pin)
 	}
@@ -274,5 +277,5 @@ func matrixCases() []matrixCase {
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", path: func(hs *harness, t *tenant, _ actor) string {
 			return "/v1/groups/" + t.group + "/authorizations/" + hs.newAuthorization(t)
 		}, account: 204, user: 204, operator: 204},
-	}, policyMatrixCases()...)
+	}, append(policyMatrixCases(), marketMatrixCases()...)...)
 }

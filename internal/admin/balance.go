@@ -1,0 +1,25 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/snapshot"
+)
+
+// An account's balance is not stored: its credit (the sum of its
+// recharges) is in the store, and what it spent (package purchases and
+// pay-per-call charges) is the use of a quota of the counter whose limit
+// is the credit, snapshot.BalanceQuota. The data plane and the admin API
+// draw from that one counter, so a hold on one plane is seen on the other.
+
+// balance returns what is left of pin's credit: the credit less what the
+// counter has charged and holds. It holds nothing.
+func (s *server) balance(ctx context.Context, pin string, credit model.Money) (model.Money, error) {
+	r, err := s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, credit), 0, 0)
+	if err != nil {
+		return 0, errcode.Wrap(errcode.OperationFailed, err)
+	}
+	return r.Remaining, nil
+}
