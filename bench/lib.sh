@@ -202,15 +202,27 @@ bench_wait_ok() {
 }
 
 # Targets: parallel arrays, filled by bench_add_target.
-T_NAME=() T_URL=() T_HOST=() T_PID=()
+T_NAME=() T_URL=() T_HOST=() T_PID=() T_SCRIPT=() T_SCRIPT_ARG=() T_PREP=()
 
-# bench_add_target NAME URL HOST PID: HOST may be empty; PID is the process
-# whose CPU time counts as the target's (for the backend direct: the backend).
+# The highest req/s each target reached so far (warm-up included), by name;
+# a T_PREP function sizes its requests by it.
+declare -A BENCH_MAX_RPS=()
+
+# bench_add_target NAME URL HOST PID [SCRIPT ARG PREP]: HOST may be empty;
+# PID is the process whose CPU time counts as the target's (for the backend
+# direct: the backend). SCRIPT, if given, is a wrk Lua script run with ARG
+# (wrk ... -- ARG 1), and PREP a shell function called as `PREP I DURATION`
+# before every wrk run of target I (bench/signed.lua and its requests,
+# written afresh before each run). A target with a script is not checked
+# with a plain GET: its PREP or its set-up checks it.
 bench_add_target() {
 	T_NAME+=("$1")
 	T_URL+=("$2")
 	T_HOST+=("$3")
 	T_PID+=("$4")
+	T_SCRIPT+=("${5:-}")
+	T_SCRIPT_ARG+=("${6:-}")
+	T_PREP+=("${7:-}")
 }
 
 # bench_ticks PID: utime + stime of PID (all its threads), in clock ticks.
@@ -220,28 +232,46 @@ bench_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 
-# bench_wrk_one I DURATION OUTFILE: one wrk run against target I.
+# bench_wrk_one I DURATION OUTFILE: one wrk run against target I (after its
+# PREP, if it has one), and notes its req/s in BENCH_MAX_RPS.
 bench_wrk_one() {
-	local i=$1 d=$2 out=$3
+	local i=$1 d=$2 out=$3 rps
 	local args=(-t1 "-c$BENCH_CONNS" "-d${d}s" --latency)
 	[ -n "${T_HOST[$i]}" ] && args+=(-H "Host: ${T_HOST[$i]}")
-	taskset -c "$BENCH_WRK_CPU" wrk "${args[@]}" "${T_URL[$i]}" >"$out" 2>&1
+	[ -n "${T_SCRIPT[$i]}" ] && args+=(-s "${T_SCRIPT[$i]}")
+	args+=("${T_URL[$i]}")
+	[ -n "${T_SCRIPT[$i]}" ] && args+=(-- "${T_SCRIPT_ARG[$i]}" 1)
+	taskset -c "$BENCH_WRK_CPU" wrk "${args[@]}" >"$out" 2>&1 || { cat "$out" >&2; bench_die "${T_NAME[$i]}: wrk failed"; }
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+	if [ -n "$rps" ] && [ "$rps" -gt "${BENCH_MAX_RPS[${T_NAME[$i]}]:-0}" ]; then
+		BENCH_MAX_RPS[${T_NAME[$i]}]=$rps
+	fi
+}
+
+# bench_prep I DURATION: runs target I's PREP, if any, before a wrk run.
+bench_prep() {
+	[ -z "${T_PREP[$1]}" ] || "${T_PREP[$1]}" "$1" "$2"
 }
 
 # bench_run RAWFILE: warms every target up, then runs BENCH_ROUNDS interleaved
 # rounds; appends one line per run to RAWFILE:
 #   round target rps p50_us p99_us requests proxy_cpu_us_per_req backend_cpu_us_per_req errors
+# errors are socket errors plus non-2xx answers (for a target with
+# bench/signed.lua, also the requests it had to send a second time).
 bench_run() {
 	local raw=$1 n=${#T_NAME[@]} r k i tmp
 	tmp=$(mktemp)
 	for i in $(seq 0 $((n - 1))); do
 		kill -0 "${T_PID[$i]}" 2>/dev/null || bench_die "${T_NAME[$i]}: process ${T_PID[$i]} is not running"
-		bench_wait_ok "${T_URL[$i]}" "${T_HOST[$i]}" || bench_die "${T_NAME[$i]}: ${T_URL[$i]} does not answer with the backend's body"
+		if [ -z "${T_SCRIPT[$i]}" ]; then
+			bench_wait_ok "${T_URL[$i]}" "${T_HOST[$i]}" || bench_die "${T_NAME[$i]}: ${T_URL[$i]} does not answer with the backend's body"
+		fi
+		bench_prep "$i" "$BENCH_WARMUP"
 		bench_log "warm-up ${T_NAME[$i]} (${BENCH_WARMUP}s)"
 		bench_wrk_one "$i" "$BENCH_WARMUP" "$tmp"
 		# A target that refuses the load (a rate limit, say) would be
 		# measured answering errors: stop rather than print nonsense.
-		if grep -q 'Non-2xx' "$tmp"; then
+		if grep -q -e 'Non-2xx' -e '^INVALID' "$tmp"; then
 			cat "$tmp" >&2
 			bench_die "${T_NAME[$i]}: non-2xx answers during the warm-up"
 		fi
@@ -250,6 +280,7 @@ bench_run() {
 		for k in $(seq 0 $((n - 1))); do
 			i=$(((k + r - 1) % n)) # rotate the order every round
 			local p0 b0 p1 b1
+			bench_prep "$i" "$BENCH_DURATION"
 			p0=$(bench_ticks "${T_PID[$i]}")
 			b0=$(bench_ticks "$BACKEND_PID")
 			bench_wrk_one "$i" "$BENCH_DURATION" "$tmp"
@@ -262,9 +293,13 @@ bench_run() {
 				$1 == "99%" { p99 = us($2) }
 				/requests in/ { reqs = $1 }
 				/^Requests\/sec:/ { rps = $2 }
-				/Non-2xx/ { err += $NF }
+				/Non-2xx/ { non2xx += $NF }
 				/Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+				# bench/signed.lua counts every status but 2xx (wrk only
+				# those from 400), and the requests it had to send twice.
+				/^[a-z]+\.lua: [0-9]+ responses, [0-9]+ non-2xx, [0-9]+ resent/ { scripted = 1; snon = $4; resent = $6 }
 				END {
+					err += scripted ? snon + resent : non2xx
 					if (reqs == 0) { print "wrk produced no result" > "/dev/stderr"; exit 1 }
 					pc = dp * 1e6 / tck / reqs; bc = db * 1e6 / tck / reqs
 					if (direct) bc = pc

@@ -3,16 +3,25 @@
 #
 # Builds bin/tollgate, starts a one-worker nginx backend, an nginx proxy_pass
 # with upstream keepalive and Tollgate (GOMAXPROCS=1), configures Tollgate
-# through its admin API (one group, one API GET /hello, deployed to test),
-# (the default per-API rate limit raised out of reach, so that the traffic
-# stage runs without refusing), then measures in one run, with the layout
+# through its admin API with bench/admin.sh (one group, one API GET /hello,
+# deployed to test; the default per-API rate limit raised out of reach, so
+# that the traffic stage runs without refusing), then measures in one run,
+# with the layout
 # and method of bench/lib.sh
 # (wrk on CPU 0; backend and proxy on CPU 1, one worker each; interleaved
 # rounds; medians; CPU time per request from /proc/PID/stat):
 #
-#   direct    the backend itself
-#   nginx     nginx proxy_pass, upstream keepalive
-#   tollgate  Tollgate proxying one API
+#   direct           the backend itself
+#   nginx            nginx proxy_pass, upstream keepalive
+#   tollgate         Tollgate proxying one API
+#   tollgate-signed  the same build, another process, serving the same API
+#                    in a group whose authType is signature
+#                    (JDCLOUD2-HMAC-SHA256): every request's signature is
+#                    verified and its nonce recorded. wrk replays requests
+#                    signed beforehand by bench/signreqs, each once
+#                    (bench/signed.lua), written afresh before every run;
+#                    a run with any answer but 2xx stops the benchmark
+#                    before it writes the docs
 #
 # Prints the table and writes it into the "Latest make bench" section of
 # docs/benchmarks.md (replacing the previous one). Every process it starts is
@@ -21,11 +30,21 @@
 # Environment:
 #   BENCH_ROUNDS=3 BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
+#   BENCH_SIGNED=0        leave out `tollgate-signed`
+#   BENCH_SCRIPTED=1      also measure `tollgate-scripted`: the `tollgate`
+#                         process and group (no authentication) sent the
+#                         same kind of signed requests through
+#                         bench/signed.lua, which it does not check: the
+#                         control for what the signature itself costs
+#   BENCH_SIGNED_MIN_RPS=20000  the signed requests written before each run
+#                         are its duration x the larger of this and twice the
+#                         best req/s a Tollgate target reached so far
 #   BENCH_NO_DOCS=1       do not touch docs/benchmarks.md
 #   BENCH_TOLLGATE_BIN=F  measure binary F as `tollgate` instead of building
 #                         bin/tollgate
 #   BENCH_TOLLGATE_ARGS=A more `tollgate serve` flags for the `tollgate`
-#                         target (word-split), e.g. --access-log=false
+#                         and `tollgate-signed` targets (word-split), e.g.
+#                         --access-log=false
 #   BENCH_STD=1           also measure `tollgate-std`: the same binary with
 #                         --upstream-client=std (net/http's Transport)
 #   BENCH_BASELINE=F      also measure binary F (an older build, say) as
@@ -33,14 +52,18 @@
 #   BENCH_CPUPROFILE=F    the `tollgate` target writes a CPU profile of its
 #                         whole life to F (TOLLGATE_CPUPROFILE); it covers
 #                         only its own load, since the others are idle then.
-#                         `tollgate-std` writes F.std, `tollgate-baseline`
-#                         F.baseline (if that binary knows the variable)
+#                         `tollgate-signed` writes F.signed, `tollgate-std`
+#                         F.std, `tollgate-baseline` F.baseline (if that
+#                         binary knows the variable); `tollgate-scripted` is
+#                         the `tollgate` process, so F holds both loads
 #   BENCH_MEMPROFILE=F    likewise an allocation profile (TOLLGATE_MEMPROFILE)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=../bench/lib.sh
 . "$root/bench/lib.sh"
+# shellcheck source=../bench/admin.sh
+. "$root/bench/admin.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
 trap 'bench_cleanup; rm -rf "$work"' EXIT
@@ -49,6 +72,9 @@ trap 'exit 130' INT TERM
 bench_need_tools
 with_tollgate=1
 [ "${BENCH_NO_TOLLGATE:-}" = 1 ] && with_tollgate=0
+with_signed=$with_tollgate
+[ "${BENCH_SIGNED:-1}" = 0 ] && with_signed=0
+: "${BENCH_SIGNED_MIN_RPS:=20000}"
 
 tollgate_bin="$root/bin/tollgate"
 if [ "$with_tollgate" = 1 ]; then
@@ -57,6 +83,9 @@ if [ "$with_tollgate" = 1 ]; then
 	else
 		bench_log "building bin/tollgate"
 		go build -o bin/tollgate ./cmd/tollgate || bench_die "go build ./cmd/tollgate failed"
+	fi
+	if [ "$with_signed" = 1 ]; then
+		go build -o "$work/signreqs" ./bench/signreqs || bench_die "go build ./bench/signreqs failed"
 	fi
 	[ -z "${BENCH_BASELINE:-}" ] || [ -x "$BENCH_BASELINE" ] || bench_die "BENCH_BASELINE=$BENCH_BASELINE is not an executable"
 fi
@@ -72,30 +101,18 @@ nport=$(bench_free_port)
 bench_start_nginx_proxy "$work/nginx" "$nport" "$bport"
 bench_add_target nginx "http://127.0.0.1:$nport/hello" "" "$NGINX_PROXY_PID"
 
-# admin METHOD PATH [JSON]: one admin API call; prints the response body.
-admin() {
-	local method=$1 path=$2 data=${3:-} out code
-	out="$work/admin.out"
-	code=$(curl -sS -m 10 -o "$out" -w '%{http_code}' -X "$method" \
-		-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-		${data:+--data "$data"} "http://127.0.0.1:$aport$path") || code=000
-	case $code in
-	2??) cat "$out" ;;
-	*) bench_die "admin $method $path: HTTP $code: $(cat "$out" 2>/dev/null)" ;;
-	esac
-}
-
 # start_tollgate NAME BINARY [ENV=VALUE...] [-- ARGS...]: starts one
-# Tollgate pinned like the others (CPU 1, GOMAXPROCS=1), configures it
-# through its admin API (one group, GET /hello, deployed to test) and adds
-# it as target NAME.
+# Tollgate pinned like the others (CPU 1, GOMAXPROCS=1) and waits until it
+# is ready. Sets TOLLGATE_PORT, TOLLGATE_PID and the BENCH_ADMIN* variables
+# of bench/admin.sh, to configure it.
 start_tollgate() {
-	local name=$1 bin=$2 envs=() args=() tport data group thost tollgate_pid
+	local name=$1 bin=$2 envs=() args=() data
 	shift 2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
 	[ $# -gt 0 ] && shift
 	args=("$@")
-	tport=$(bench_free_port)
+	TOLLGATE_PORT=$(bench_free_port)
+	local aport
 	aport=$(bench_free_port)
 	data="$work/$name-data"
 	mkdir -p "$data"
@@ -106,31 +123,87 @@ start_tollgate() {
 		args=(--default-api-qps=4294967295 ${args[@]+"${args[@]}"})
 	fi
 	bench_spawn "$work/$name.log" env GOMAXPROCS=1 ${envs[@]+"${envs[@]}"} "$bin" serve \
-		--listen "127.0.0.1:$tport" --admin-listen "127.0.0.1:$aport" \
+		--listen "127.0.0.1:$TOLLGATE_PORT" --admin-listen "127.0.0.1:$aport" \
 		--data "$data" --base-domain localhost ${args[@]+"${args[@]}"}
-	tollgate_pid=$SPAWNED_PID
+	TOLLGATE_PID=$SPAWNED_PID
 	for _ in $(seq 1 300); do
 		curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" 2>/dev/null && [ -s "$data/admin-token" ] && break
-		kill -0 "$tollgate_pid" 2>/dev/null || { cat "$work/$name.log" >&2; bench_die "$name exited"; }
+		kill -0 "$TOLLGATE_PID" 2>/dev/null || { cat "$work/$name.log" >&2; bench_die "$name exited"; }
 		sleep 0.1
 	done
 	curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" ||
 		{ cat "$work/$name.log" >&2; bench_die "$name not ready after 30 s"; }
-	token=$(tr -d ' \r\n' <"$data/admin-token")
-
+	BENCH_ADMIN="http://127.0.0.1:$aport"
+	BENCH_ADMIN_TOKEN=$(tr -d ' \r\n' <"$data/admin-token")
+	BENCH_ADMIN_OUT="$work/admin.out"
 	bench_log "configuring $name through its admin API"
-	group=$(admin POST /v1/groups '{"name":"bench"}' | sed -n 's/.*"groupId"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
-	[ -n "$group" ] || bench_die "POST /v1/groups returned no groupId"
-	admin POST "/v1/groups/$group/apis" '{"name":"hello","method":"GET","path":"/hello"}' >/dev/null
-	admin PUT "/v1/groups/$group/backends/test" "{\"type\":\"http\",\"urls\":[\"http://127.0.0.1:$bport\"]}" >/dev/null
-	admin POST "/v1/groups/$group/revisions" '{"revision":"1.0.0"}' >/dev/null
-	admin POST "/v1/groups/$group/deployments" '{"revision":"1.0.0","environment":"test"}' >/dev/null
-	thost="$group-test.localhost"
-	bench_wait_ok "http://127.0.0.1:$tport/hello" "$thost" || {
-		curl -sS -m 2 -i -H "Host: $thost" "http://127.0.0.1:$tport/hello" >&2 || true
-		bench_die "$name does not proxy $thost/hello to the backend"
+}
+
+# add_tollgate NAME BINARY [ENV=VALUE...] [-- ARGS...]: starts a Tollgate
+# serving GET /hello of a group without authentication, deployed to test,
+# and adds it as target NAME.
+add_tollgate() {
+	local name=$1
+	start_tollgate "$@"
+	bench_publish '{"name":"bench"}' "$bport" test
+	bench_wait_ok "http://127.0.0.1:$TOLLGATE_PORT/hello" "$BENCH_GROUP_HOST" || {
+		curl -sS -m 2 -i -H "Host: $BENCH_GROUP_HOST" "http://127.0.0.1:$TOLLGATE_PORT/hello" >&2 || true
+		bench_die "$name does not proxy $BENCH_GROUP_HOST/hello to the backend"
 	}
-	bench_add_target "$name" "http://127.0.0.1:$tport/hello" "$thost" "$tollgate_pid"
+	bench_add_target "$name" "http://127.0.0.1:$TOLLGATE_PORT/hello" "$BENCH_GROUP_HOST" "$TOLLGATE_PID"
+}
+
+# The credentials and Host of each signed target, by name, for sign_requests.
+declare -A SIGN_AK=() SIGN_SK=() SIGN_HOST=()
+
+# add_tollgate_signed NAME BINARY [ENV=VALUE...] [-- ARGS...]: starts a
+# Tollgate serving GET /hello of a group that accepts only calls signed
+# with JDCLOUD2-HMAC-SHA256, deployed online, with an account, its key and
+# the key's authorization on the group's online environment; checks with
+# `tollgate call` that a signed call is served and adds target NAME, whose
+# requests sign_requests writes before each run.
+add_tollgate_signed() {
+	local name=$1 bin=$2 out
+	start_tollgate "$@"
+	bench_publish '{"name":"bench-signed","authType":"signature","schemes":["JDCLOUD2-HMAC-SHA256"]}' "$bport" online
+	bench_account_key bench
+	bench_authorize "$BENCH_GROUP" online "$BENCH_AK"
+	out=$(TOLLGATE_ACCESS_KEY=$BENCH_AK TOLLGATE_SECRET_KEY=$BENCH_SK "$bin" call --fail \
+		GET "http://$BENCH_GROUP_HOST:$TOLLGATE_PORT/hello" 2>&1) ||
+		{ echo "$out" >&2; bench_die "$name: a signed call to $BENCH_GROUP_HOST/hello is not served"; }
+	SIGN_AK[$name]=$BENCH_AK SIGN_SK[$name]=$BENCH_SK SIGN_HOST[$name]=$BENCH_GROUP_HOST
+	bench_add_target "$name" "http://127.0.0.1:$TOLLGATE_PORT/hello" "" "$TOLLGATE_PID" \
+		"$root/bench/signed.lua" "$work/$name.reqs" sign_requests
+}
+
+# add_scripted NAME: adds target NAME, the Tollgate started last (its
+# process and group, without authentication) driven like a signed target:
+# bench/signed.lua replays requests signed by sign_requests, which the
+# group does not check. Against tollgate-signed it isolates what verifying
+# costs from what the bigger requests and the Lua script cost.
+add_scripted() {
+	local name=$1
+	# Any key will do: the group has no authType.
+	SIGN_AK[$name]=TGBENCHUNCHECKED0000 SIGN_SK[$name]=unchecked SIGN_HOST[$name]=$BENCH_GROUP_HOST
+	bench_add_target "$name" "http://127.0.0.1:$TOLLGATE_PORT/hello" "" "$TOLLGATE_PID" \
+		"$root/bench/signed.lua" "$work/$name.reqs" sign_requests
+}
+
+# sign_requests I DURATION: writes target I's request file, right before
+# its run: DURATION x the larger of BENCH_SIGNED_MIN_RPS and twice the best
+# req/s of any Tollgate target so far, each request signed now with its own
+# nonce. bench/signed.lua reports a run that needed more.
+sign_requests() {
+	local i=$1 d=$2 name=${T_NAME[$1]} best=$BENCH_SIGNED_MIN_RPS t n
+	for t in "${!BENCH_MAX_RPS[@]}"; do
+		case $t in
+		tollgate*) [ $((2 * ${BENCH_MAX_RPS[$t]})) -gt "$best" ] && best=$((2 * ${BENCH_MAX_RPS[$t]})) ;;
+		esac
+	done
+	n=$((d * best))
+	TOLLGATE_ACCESS_KEY=${SIGN_AK[$name]} TOLLGATE_SECRET_KEY=${SIGN_SK[$name]} \
+		"$work/signreqs" -n "$n" -o "${T_SCRIPT_ARG[$i]}" -host "${SIGN_HOST[$name]}" "${T_URL[$i]}" ||
+		bench_die "$name: bench/signreqs failed"
 }
 
 # prof_env SUFFIX: the profiling variables for one target, as env args.
@@ -142,32 +215,48 @@ prof_env() {
 
 extra_targets=
 if [ "$with_tollgate" = 1 ]; then
+	[ -z "${BENCH_TOLLGATE_BIN:-}" ] || extra_targets="$extra_targets BENCH_TOLLGATE_BIN=$BENCH_TOLLGATE_BIN"
 	# shellcheck disable=SC2046 # one word per line, no spaces in paths
 	# shellcheck disable=SC2086 # BENCH_TOLLGATE_ARGS is word-split on purpose
-	start_tollgate tollgate "$tollgate_bin" $(prof_env "") -- ${BENCH_TOLLGATE_ARGS:-}
+	add_tollgate tollgate "$tollgate_bin" $(prof_env "") -- ${BENCH_TOLLGATE_ARGS:-}
+	if [ "${BENCH_SCRIPTED:-}" = 1 ]; then
+		add_scripted tollgate-scripted
+		extra_targets="$extra_targets BENCH_SCRIPTED=1"
+	fi
+	if [ "$with_signed" = 1 ]; then
+		# shellcheck disable=SC2046,SC2086
+		add_tollgate_signed tollgate-signed "$tollgate_bin" $(prof_env .signed) -- ${BENCH_TOLLGATE_ARGS:-}
+	else
+		extra_targets="$extra_targets BENCH_SIGNED=0"
+	fi
 	if [ -n "${BENCH_TOLLGATE_ARGS:-}" ]; then
 		extra_targets="$extra_targets BENCH_TOLLGATE_ARGS='$BENCH_TOLLGATE_ARGS'"
 	fi
 	if [ "${BENCH_STD:-}" = 1 ]; then
 		# shellcheck disable=SC2046
-		start_tollgate tollgate-std "$tollgate_bin" $(prof_env .std) -- --upstream-client=std
+		add_tollgate tollgate-std "$tollgate_bin" $(prof_env .std) -- --upstream-client=std
 		extra_targets="$extra_targets BENCH_STD=1"
 	fi
 	if [ -n "${BENCH_BASELINE:-}" ]; then
 		# shellcheck disable=SC2046
-		start_tollgate tollgate-baseline "$(realpath "$BENCH_BASELINE")" $(prof_env .baseline)
+		add_tollgate tollgate-baseline "$(realpath "$BENCH_BASELINE")" $(prof_env .baseline)
 		extra_targets="$extra_targets BENCH_BASELINE=$BENCH_BASELINE"
 	fi
 fi
 
 raw="$work/raw.txt"
 bench_run "$raw"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p bench/out
 cp "$raw" bench/out/bench-raw.txt
+# A signed run with a refusal measured refusals, or replays: invalid.
+invalid=$(awk '$2 == "tollgate-signed" && $9 > 0 { printf " round %d: %d errors;", $1, $9 }' "$raw")
 
 date=$(date -u +'%Y-%m-%d %H:%M UTC')
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null)" ]; then
+if [ -n "${BENCH_TOLLGATE_BIN:-}" ]; then
+	commit="$commit (the scripts; Tollgate is the binary BENCH_TOLLGATE_BIN names, not built by this run)"
+elif [ -n "$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null)" ]; then
 	commit="$commit + uncommitted changes in the working tree"
 fi
 section="$work/section.md"
@@ -178,7 +267,7 @@ section="$work/section.md"
 	echo
 	echo "- Command: \`make bench\` (\`BENCH_ROUNDS=$BENCH_ROUNDS BENCH_DURATION=$BENCH_DURATION BENCH_WARMUP=$BENCH_WARMUP BENCH_CONNS=$BENCH_CONNS$extra_targets scripts/bench.sh\`)"
 	echo "- Date: $date, commit $commit"
-	echo "- Machine: $machine"
+	echo "- Machine: $machine; after: $load_after"
 	echo "- Layout: wrk -t1 -c$BENCH_CONNS pinned to CPU $BENCH_WRK_CPU; the backend (nginx, 1 worker, 50-byte JSON) and the proxy under test pinned to CPU $BENCH_SUT_CPU, one worker each (nginx worker_processes 1; Tollgate GOMAXPROCS=1); $BENCH_ROUNDS interleaved rounds x ${BENCH_DURATION}s after a ${BENCH_WARMUP}s warm-up per target; medians. CPU µs/req is the proxy process's utime+stime from /proc/PID/stat over the run divided by the requests wrk counted (for \`direct\`, the backend's)."
 	echo
 	bench_table "$raw" nginx direct
@@ -188,6 +277,21 @@ section="$work/section.md"
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
 			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
 		}'
+		if grep -q " tollgate-signed " "$raw"; then
+			echo
+			awk -v r="$(bench_ratio "$raw" tollgate-signed tollgate 3)" -v c="$(bench_ratio "$raw" tollgate-signed tollgate 7)" \
+				-v sc="$(bench_col "$raw" tollgate-signed 7)" -v uc="$(bench_col "$raw" tollgate 7)" \
+				-v rs="$(awk '$2 == "tollgate-signed" { printf "%s ", $3 }' "$raw")" -v ru="$(awk '$2 == "tollgate" { printf "%s ", $3 }' "$raw")" 'BEGIN {
+				printf "tollgate-signed/tollgate: %.2f x the throughput (%s 0.90) at %.2f x the CPU per request (medians %.1f vs %.1f µs: %+.1f µs to verify the signature and record the nonce). Per-round req/s, signed: %sunsigned: %s(medians of per-round ratios).\n", r, (r >= 0.9 ? "≥" : "below"), c, sc, uc, sc - uc, rs, ru
+			}'
+		fi
+		if grep -q " tollgate-scripted " "$raw"; then
+			echo
+			awk -v r="$(bench_ratio "$raw" tollgate-signed tollgate-scripted 3)" -v c="$(bench_ratio "$raw" tollgate-signed tollgate-scripted 7)" \
+				-v r0="$(bench_ratio "$raw" tollgate-scripted tollgate 3)" -v c0="$(bench_ratio "$raw" tollgate-scripted tollgate 7)" 'BEGIN {
+				printf "tollgate-scripted/tollgate (the same bytes and Lua script, nothing verified): %.2f x the throughput at %.2f x the CPU per request. tollgate-signed/tollgate-scripted: %.2f x the throughput at %.2f x the CPU per request (medians of per-round ratios).\n", r0, c0, r, c
+			}'
+		fi
 		for other in tollgate-std tollgate-baseline; do
 			grep -q " $other " "$raw" || continue
 			echo
@@ -201,6 +305,10 @@ section="$work/section.md"
 
 echo
 cat "$section"
+if [ -n "$invalid" ]; then
+	cp "$work/tollgate-signed.log" bench/out/tollgate-signed.log
+	bench_die "tollgate-signed answered something but 2xx, or was sent a request twice ($invalid see bench/out/bench-raw.txt and bench/out/tollgate-signed.log): the run is invalid, docs/benchmarks.md left alone"
+fi
 if [ "$with_tollgate" = 1 ] && [ "${BENCH_NO_DOCS:-}" != 1 ]; then
 	bench_replace_section docs/benchmarks.md "Latest make bench" "$section"
 	bench_log "wrote the \"Latest make bench\" section of docs/benchmarks.md"
