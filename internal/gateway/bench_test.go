@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
@@ -183,5 +186,201 @@ func BenchmarkPipelineSigned(b *testing.B) {
 		if w.Code != 200 {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
+	}
+}
+
+// BenchmarkSignedQuota is BenchmarkSigned with what a metered API adds:
+// a traffic policy whose per-key limit is counted on every call, a daily
+// quota on the caller's authorization (reserved at admission, committed
+// after the answer) and the usage row every proxied call adds. Compare
+// with BenchmarkSigned and BenchmarkProxy in the same run.
+func BenchmarkSignedQuota(b *testing.B) {
+	backend := benchBackend(b)
+	g := jd
+	g.AuthType, g.Schemes = model.AuthSignature, []string{model.SchemeJDCloud2}
+	callers := model.Callers{
+		Accounts: []model.Account{{Pin: "acme", Status: model.AccountActive}},
+		Keys: []model.Key{{AccessKey: "AK", Pin: "acme", Kind: model.KeySignature, Enabled: true,
+			Secret: []byte(secretAK)}},
+		Authorizations: []model.Authorization{{ID: "authz-1", GroupID: g.ID, Environment: model.EnvOnline, Pin: "acme",
+			DailyLimit: model.MaxCalls}},
+	}
+	pubs := []model.Published{published(g, model.EnvOnline, httpBackend(1000, backend.URL),
+		api("getUser", "GET", "/users/{id}", model.MatchAbsolute, "/v2/people/{id}"))}
+	h := newCallersHarness(b, Config{MaxInFlight: 10000, MaxBodyBytes: 1 << 20, MaxHeaderBytes: 16 << 10}, callers, pubs...)
+	h.bindPolicy(pubs, callers, model.Policy{ID: "pol-1", Name: "p", Unit: model.UnitSecond,
+		APILimit: model.MaxCalls, UserLimit: model.MaxCalls, KeyLimit: model.MaxCalls}, g.ID)
+	batch := make([]*http.Request, 1024)
+	sign := func() {
+		for i := range batch {
+			batch[i] = h.request("GET", "g-abc123.localhost", "/users/42?x=1", nil)
+			h.sign(batch[i], nil, signing{scheme: model.SchemeJDCloud2, ak: "AK"})
+		}
+		runtime.GC()
+	}
+	sign()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == len(batch) {
+			b.StopTimer()
+			sign()
+			i = 0
+			b.StartTimer()
+		}
+		resp, err := h.client.Do(batch[i])
+		i++
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("RateLimit-Limit") == "" {
+			b.Fatalf("status %d, headers %v", resp.StatusCode, resp.Header)
+		}
+	}
+}
+
+// BenchmarkMarketCall is a call to a market-dialect group by a
+// pay-per-call subscriber: an app key, the plan's QPS and daily limit,
+// the balance held and charged, the answer held back, settled, synced and
+// wrapped. journal=false counts in memory, where Sync costs nothing;
+// journal=true keeps a journal, so that every call waits for its charge
+// to reach the disk: one client calling in sequence pays a whole fsync
+// per call (many at once share it: see internal/limit's benchmarks).
+func BenchmarkMarketCall(b *testing.B) {
+	for _, journal := range []bool{false, true} {
+		b.Run(fmt.Sprint("journal=", journal), func(b *testing.B) {
+			backend := benchBackend(b)
+			g := group("g-mk", errcode.DialectMarket, errcode.English)
+			g.AuthType = model.AuthAppKey
+			plan := model.Plan{ID: "plan-1", GroupID: g.ID, Name: "p", PricePerCall: 1, DailyLimit: model.MaxCalls, QPS: model.MaxCalls}
+			sub := plan.Terms("acme")
+			sub.ID = "sub-1"
+			callers := model.Callers{
+				Accounts: []model.Account{{Pin: "acme", Status: model.AccountActive}},
+				Keys: []model.Key{{AccessKey: "APP", Pin: "acme", Kind: model.KeyAppKey, Enabled: true,
+					Secret: []byte(secretOf("APP"))}},
+				Market: model.Market{Plans: []model.Plan{plan}, Subscriptions: []model.Subscription{sub},
+					Credits: map[string]model.Money{"acme": model.MaxMoney}},
+			}
+			cfg := Config{MaxInFlight: 10000, MaxBodyBytes: 1 << 20, MaxHeaderBytes: 16 << 10}
+			if journal {
+				ctr, err := limit.OpenMemory(b.TempDir(), limit.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { ctr.Close() })
+				cfg.Counter = ctr
+			}
+			h := newCallersHarness(b, cfg, callers, published(g, model.EnvOnline, httpBackend(1000, backend.URL),
+				api("getUser", "GET", "/users/{id}", model.MatchAbsolute, "/v2/people/{id}")))
+			req := h.signed("GET", "g-mk.localhost", "/users/42?x=1", "", signing{scheme: model.SchemeAppKey, ak: "APP"})
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := h.client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+// benchBackend is the 50-byte JSON backend of the benchmarks.
+func benchBackend(b *testing.B) *httptest.Server {
+	body := `{"id":42,"name":"tollgate","ok":true,"pad":"xxxxx"}`[:50]
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	b.Cleanup(s.Close)
+	return s
+}
+
+// BenchmarkPipelineQuota is BenchmarkPipelineSigned with a per-key
+// policy, a daily quota and usage (quota=true), or without (quota=false),
+// and the same for a pay-per-call market call with its answer wrapped
+// (market=true): what the metering stages cost the pipeline itself.
+func BenchmarkPipelineQuota(b *testing.B) {
+	for _, c := range []struct {
+		name            string
+		quota, market   bool
+		scheme, ak, gid string
+	}{
+		{"quota=false", false, false, model.SchemeJDCloud2, "AK", "g-abc123"},
+		{"quota=true", true, false, model.SchemeJDCloud2, "AK", "g-abc123"},
+		{"market=true", true, true, model.SchemeAppKey, "APP", "g-mk"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			g := jd
+			g.AuthType, g.Schemes = model.AuthSignature, []string{model.SchemeJDCloud2}
+			callers := model.Callers{
+				Accounts: []model.Account{{Pin: "acme", Status: model.AccountActive}},
+				Keys: []model.Key{
+					{AccessKey: "AK", Pin: "acme", Kind: model.KeySignature, Enabled: true, Secret: []byte(secretAK)},
+					{AccessKey: "APP", Pin: "acme", Kind: model.KeyAppKey, Enabled: true, Secret: []byte(secretOf("APP"))},
+				},
+				Authorizations: []model.Authorization{{ID: "authz-1", GroupID: g.ID, Environment: model.EnvOnline, Pin: "acme"}},
+			}
+			if c.quota {
+				callers.Authorizations[0].DailyLimit = model.MaxCalls
+			}
+			if c.market {
+				g = group(c.gid, errcode.DialectMarket, errcode.English)
+				g.AuthType = model.AuthAppKey
+				plan := model.Plan{ID: "plan-1", GroupID: g.ID, Name: "p", PricePerCall: 1, DailyLimit: model.MaxCalls, QPS: model.MaxCalls}
+				sub := plan.Terms("acme")
+				sub.ID = "sub-1"
+				callers.Market = model.Market{Plans: []model.Plan{plan}, Subscriptions: []model.Subscription{sub},
+					Credits: map[string]model.Money{"acme": model.MaxMoney}}
+			}
+			pubs := []model.Published{published(g, model.EnvOnline, &model.Backend{Type: model.BackendMock, Body: `{"id":42}`},
+				api("getUser", "GET", "/users/{id}", model.MatchAbsolute, "/v2/people/{id}"))}
+			h := newCallersHarness(b, Config{}, callers, pubs...)
+			if c.quota {
+				h.bindPolicy(pubs, callers, model.Policy{ID: "pol-1", Name: "p", Unit: model.UnitSecond,
+					APILimit: model.MaxCalls, UserLimit: model.MaxCalls, KeyLimit: model.MaxCalls}, g.ID)
+			}
+			m, err := telemetry.NewMetrics(prometheus.NewRegistry())
+			if err != nil {
+				b.Fatal(err)
+			}
+			log := telemetry.NewAccessLog(io.Discard, 0)
+			defer log.Close()
+			gw := New(Config{Snapshots: h.holder, Metrics: m, AccessLog: log, MaxInFlight: 100, Clock: h.clock.Now})
+			batch := make([]*http.Request, 1024)
+			sign := func() {
+				for i := range batch {
+					r := httptest.NewRequest("GET", "http://"+c.gid+".localhost/users/42?x=1", nil)
+					r.Header.Set("X-Request-Id", "bench-1")
+					h.sign(r, nil, signing{scheme: c.scheme, ak: c.ak})
+					batch[i] = r
+				}
+				runtime.GC()
+			}
+			sign()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i == len(batch) {
+					b.StopTimer()
+					sign()
+					i = 0
+					b.StartTimer()
+				}
+				w := httptest.NewRecorder()
+				gw.ServeHTTP(w, batch[i])
+				i++
+				if w.Code != 200 {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
 	}
 }

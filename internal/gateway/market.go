@@ -1,9 +1,6 @@
 package gateway
 
-import (
-	"github.com/tollgate-gw/tollgate/internal/errcode"
-	"github.com/tollgate-gw/tollgate/internal/limit"
-)
+import "github.com/tollgate-gw/tollgate/internal/errcode"
 
 // market admits a call to a group that sells plans by the caller's
 // subscription: the caller's account must hold one (NotSubscribed), and
@@ -39,10 +36,4 @@ func (g *Gateway) market(c *Call) error {
 	}
 	c.holds.balance = r
 	return nil
-}
-
-// holds are a call's reservations, each settled once: a daily and a total
-// quota of calls, and a balance hold of the price of one call.
-type holds struct {
-	daily, total, balance limit.Reservation
 }

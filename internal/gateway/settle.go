@@ -96,4 +96,10 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 	return nil
 }
 
+// holds are a call's reservations, each settled once: a daily and a total
+// quota of calls, and a balance hold of the price of one call.
+type holds struct {
+	daily, total, balance limit.Reservation
+}
+
 func is2xx(status int) bool { return status >= 200 && status < 300 }
