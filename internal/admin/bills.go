@@ -77,7 +77,7 @@ func (s *server) bills(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, rc := range recharges {
-		b.Items = append(b.Items, billLine{At: rc.CreatedAt, Kind: lineRecharge, Amount: rc.Amount, RechargeID: rc.ID})
+		b.Items = append(b.Items, billLine{At: rc.CreatedAt.In(s.zone), Kind: lineRecharge, Amount: rc.Amount, RechargeID: rc.ID})
 	}
 	subs, err := s.store.ListSubscriptions(ctx, pin)
 	if err != nil {
@@ -85,11 +85,11 @@ func (s *server) bills(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, sub := range subs {
 		if sub.Paid > 0 {
-			b.Items = append(b.Items, billLine{At: sub.CreatedAt, Kind: linePurchase, Amount: -sub.Paid,
+			b.Items = append(b.Items, billLine{At: sub.CreatedAt.In(s.zone), Kind: linePurchase, Amount: -sub.Paid,
 				SubscriptionID: sub.ID, PlanID: sub.PlanID, GroupID: sub.GroupID})
 		}
 	}
-	calls, err := s.callCharges(r, pin)
+	calls, err := s.callCharges(r, pin, payPerCallPrices(subs))
 	if err != nil {
 		return err
 	}
@@ -103,10 +103,12 @@ func (s *server) bills(w http.ResponseWriter, r *http.Request) error {
 
 // callCharges returns one line per local day and group of the calls of
 // pin that pay-per-call plans charged, from the usage the counter keeps.
-// Calls counts the successful calls of the hours and keys that were
-// charged: those are the charged ones unless the subscription changed
-// between a package and pay-per-call within the hour.
-func (s *server) callCharges(r *http.Request, pin string) ([]billLine, error) {
+// The usage counts money and successful calls, not charged calls: where
+// pin paid one price per call to the group (prices), the calls are the
+// money divided by it; otherwise (the price changed with a new plan) the
+// successful calls of the hours and keys that were charged, which count
+// too many if a package's calls share an hour with charged ones.
+func (s *server) callCharges(r *http.Request, pin string, prices map[string]model.Money) ([]billLine, error) {
 	now := s.clock.Now()
 	rows, err := s.counter.Usage(r.Context(), pin, minQueryTime, now.Add(time.Hour))
 	if err != nil {
@@ -135,6 +137,9 @@ func (s *server) callCharges(r *http.Request, pin string) ([]billLine, error) {
 	out := make([]billLine, 0, len(order))
 	for _, k := range order {
 		l := lines[k]
+		if price := prices[l.GroupID]; price > 0 && -l.Amount%price == 0 {
+			l.Calls = -l.Amount / price
+		}
 		if l.At.After(now) {
 			l.At = now
 		}
@@ -142,4 +147,22 @@ func (s *server) callCharges(r *http.Request, pin string) ([]billLine, error) {
 		out = append(out, *l)
 	}
 	return out, nil
+}
+
+// payPerCallPrices returns, per group, the price per call of the
+// pay-per-call subscriptions among subs when they all have the same, and
+// 0 when they differ.
+func payPerCallPrices(subs []model.Subscription) map[string]model.Money {
+	prices := make(map[string]model.Money)
+	for _, sub := range subs {
+		if !sub.PayPerCall() {
+			continue
+		}
+		if p, ok := prices[sub.GroupID]; ok && p != sub.PricePerCall {
+			prices[sub.GroupID] = 0
+			continue
+		}
+		prices[sub.GroupID] = sub.PricePerCall
+	}
+	return prices
 }

@@ -43,6 +43,10 @@ type matrixCase struct {
 //   - A's user on A's: allowed, but for what only the account may do
 //     (APIGW_CHILD_ACCOUNT_NOT_ALLOWED) and the operator's routes;
 //   - the admin token on A's: allowed.
+//
+// The market's public reads (B's plans) answer A too, without B's
+// withdrawn plans; a usage report answers A with none of B's calls to
+// B's groups (market_matrix_test.go).
 func TestTenantMatrix(t *testing.T) {
 	hs := newHarness(t)
 	a, b := hs.tenant("tenant-a"), hs.tenant("tenant-b")

@@ -180,9 +180,13 @@ func TestBills(t *testing.T) {
 	hs.srv.zone = utc8
 	s := hs.shop() // buyer: 100 of credit
 	pkg := hs.must("POST", "/v1/subscriptions", `{"pin":"buyer","planId":"`+s.pkg+`"}`, 201)
+	hs.must("POST", "/v1/subscriptions", `{"pin":"buyer","planId":"`+s.payg+`"}`, 201) // free to buy
 
 	// Calls the data plane charged: two at 2 in the evening of one local
-	// day, one the next; a failed call and a package call charge nothing.
+	// day, one the next to a group the buyer has no subscription to (a
+	// deleted group's); a failed call and a package call in the same hour
+	// charge nothing, and the price of the pay-per-call plan tells the
+	// charged calls from the package's.
 	ctx := context.Background()
 	charge := func(group string, price int64) {
 		t.Helper()
@@ -205,7 +209,7 @@ func TestBills(t *testing.T) {
 	charge(s.group, 2)
 	charge(s.group, 2)
 	hs.count(limit.UsageKey{AccessKey: "AK", Pin: "buyer", Group: s.group, API: "api-1", Env: "online"}, limit.Usage{Calls: 1})
-	hs.count(limit.UsageKey{AccessKey: "AK", Pin: "buyer", Group: "g-pack", API: "api-1", Env: "online"}, limit.Usage{Calls: 1, OK: 1})
+	hs.count(limit.UsageKey{AccessKey: "AK", Pin: "buyer", Group: s.group, API: "api-1", Env: "online"}, limit.Usage{Calls: 1, OK: 1})
 	next := evening.Add(4 * time.Hour) // 00:30 the next local day
 	hs.clock.Set(next)
 	charge("g-maps", 2)
