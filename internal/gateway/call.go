@@ -58,9 +58,9 @@ type Call struct {
 	// holds are the reservations taken at admission, settled once.
 	holds holds
 	// proxied: the call reached the proxy stage, so it counts as usage.
-	// settled: its holds were committed or released. ok: it succeeded,
-	// and its holds were committed. charged: it was billed.
-	proxied, settled, ok, charged bool
+	// settled: its holds were committed or released. charged: it was
+	// billed.
+	proxied, settled, charged bool
 
 	admitted    bool
 	upstreamErr bool

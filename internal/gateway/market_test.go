@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/limit"
+	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -91,8 +93,19 @@ func TestQuotaAuthorization(t *testing.T) {
 	if r.StatusCode != 429 || r.code() != "QUOTA_EXCEEDED" || r.Header.Get("Retry-After") != "" {
 		t.Fatalf("day 2, call 3: status %d, code %s, Retry-After %q", r.StatusCode, r.code(), r.Header.Get("Retry-After"))
 	}
+	// The total's refusal gave the day's hold back.
+	daily := limit.Quota{Key: limit.Key{Scope: "authz daily", ID: "authz-quota"}, Limit: 3, Period: limit.Daily(time.UTC)}
+	if got := m.remaining(daily); got != 1 {
+		t.Errorf("the day's calls left after a refusal by the total: %d, want 1", got)
+	}
 	if u := m.usage("quota", "a-jd"); u != (limit.Usage{Calls: 5, OK: 5}) {
 		t.Errorf("usage %+v: refused calls are not counted", u)
+	}
+	rows, _ := m.ctr.Usage(context.Background(), "quota", time.Unix(0, 0), m.clock.Now().Add(time.Hour))
+	for _, r := range rows {
+		if r.UsageKey != (limit.UsageKey{AccessKey: "AK-quota", Pin: "quota", Group: "a-jd", API: "all", Env: "online"}) {
+			t.Errorf("usage counted under %+v", r.UsageKey)
+		}
 	}
 	for i := range 30 {
 		if r := m.call("a-jd", "open", "/ok"); r.StatusCode != 200 {
@@ -329,6 +342,23 @@ func TestMarketFailureReleases(t *testing.T) {
 		if r := m.call(gid, "pkg", "/ok"); r.StatusCode != 429 {
 			t.Errorf("%s pkg: the third call: status %d, want 429", gid, r.StatusCode)
 		}
+	}
+}
+
+// TestMarketLaterRefusalReleases: a call that holds its price and is then
+// refused by a rate limit is not charged.
+func TestMarketLaterRefusalReleases(t *testing.T) {
+	m := newMarketHarness(t, Config{}, nil)
+	m.bindPolicy(marketPubs(m.backend.URL), m.callers, model.Policy{ID: "pol-1", Name: "p", Unit: model.UnitMinute,
+		APILimit: 100, UserLimit: 100, KeyLimit: 1}, "m-mk")
+	if r := m.call("m-mk", "payer", "/ok"); r.StatusCode != 200 {
+		t.Fatalf("call 1: status %d %s", r.StatusCode, r.body)
+	}
+	if r := m.call("m-mk", "payer", "/ok"); r.StatusCode != 429 || r.code() != "10043" {
+		t.Fatalf("call 2: status %d %s, want 429 10043", r.StatusCode, r.body)
+	}
+	if got := m.balance("payer", payerCredit); got != payerCredit-pricePerCall {
+		t.Errorf("balance %d, want %d: one call charged", got, payerCredit-pricePerCall)
 	}
 }
 

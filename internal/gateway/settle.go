@@ -35,7 +35,7 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 	if c.settled {
 		return nil
 	}
-	c.settled, c.ok = true, ok
+	c.settled = true
 	ctr := g.cfg.Counter
 	ctx := context.Background()
 	h := &c.holds
