@@ -18,8 +18,8 @@ import (
 // journaled, and an unsettled one expires).
 const purchaseHold = time.Minute
 
-// purchase is what buying a plan answers.
-type purchase struct {
+// purchaseResult is what buying a plan answers.
+type purchaseResult struct {
 	Subscription model.Subscription `json:"subscription"`
 	// Balance is the account's balance after the purchase.
 	Balance model.Money `json:"balance"`
@@ -40,43 +40,43 @@ type purchase struct {
 // calls can spend the same money), the subscription is written, and only
 // then is the hold committed; a failed write releases it. Nothing is
 // charged for a purchase that fails.
-func (s *server) purchase(ctx context.Context, pin, planID string) (purchase, error) {
+func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResult, error) {
 	a, err := s.store.Account(ctx, pin)
 	if err != nil {
-		return purchase{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseFailed(err)
 	}
 	if a.Status != model.AccountActive {
-		return purchase{}, errcode.Newf(errcode.PurchaseFailed, "account %s is %s", pin, a.Status)
+		return purchaseResult{}, errcode.Newf(errcode.PurchaseFailed, "account %s is %s", pin, a.Status)
 	}
 	if !a.RealNameVerified {
-		return purchase{}, errcode.Newf(errcode.PurchaseIdentityUnverified, "account %s is not real-name verified", pin)
+		return purchaseResult{}, errcode.Newf(errcode.PurchaseIdentityUnverified, "account %s is not real-name verified", pin)
 	}
 	p, err := s.store.Plan(ctx, planID)
 	if err != nil {
-		return purchase{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseFailed(err)
 	}
 	if p.Withdrawn {
-		return purchase{}, errcode.Newf(errcode.PurchaseFailed, "plan %s is withdrawn", p.ID)
+		return purchaseResult{}, errcode.Newf(errcode.PurchaseFailed, "plan %s is withdrawn", p.ID)
 	}
 	g, err := s.store.Group(ctx, p.GroupID)
 	if err != nil {
-		return purchase{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseFailed(err)
 	}
 	if g.Status == model.GroupSuspended {
-		return purchase{}, errcode.Newf(errcode.GatewayServiceStopped, "group %s is suspended", g.ID)
+		return purchaseResult{}, errcode.Newf(errcode.GatewayServiceStopped, "group %s is suspended", g.ID)
 	}
 	credit, err := s.store.Credit(ctx, pin)
 	if err != nil {
-		return purchase{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseFailed(err)
 	}
 	var hold limit.Reservation
 	if price := p.PackagePrice(); price > 0 {
 		hold, err = s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, credit), price, purchaseHold)
 		if err != nil {
-			return purchase{}, purchaseFailed(err)
+			return purchaseResult{}, purchaseFailed(err)
 		}
 		if !hold.Granted {
-			return purchase{}, errcode.Newf(errcode.PurchaseNoBalance,
+			return purchaseResult{}, errcode.Newf(errcode.PurchaseNoBalance,
 				"the package costs %d; the balance is %d", price, hold.Remaining)
 		}
 	}
@@ -85,23 +85,23 @@ func (s *server) purchase(ctx context.Context, pin, planID string) (purchase, er
 		if hold.Granted {
 			err = errors.Join(err, s.counter.Release(ctx, hold))
 		}
-		return purchase{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseFailed(err)
 	}
 	if hold.Granted {
 		// The subscription is stored: from here a failure leaves it
 		// standing, and the answer says the charge may not be durable.
 		if err := s.counter.Commit(ctx, hold); err != nil {
-			return purchase{}, purchaseFailed(fmt.Errorf("commit the charge of subscription %s: %w", sub.ID, err))
+			return purchaseResult{}, purchaseFailed(fmt.Errorf("commit the charge of subscription %s: %w", sub.ID, err))
 		}
 		if err := s.counter.Sync(ctx); err != nil {
-			return purchase{}, purchaseFailed(fmt.Errorf("sync the charge of subscription %s: %w", sub.ID, err))
+			return purchaseResult{}, purchaseFailed(fmt.Errorf("sync the charge of subscription %s: %w", sub.ID, err))
 		}
 	}
 	balance, err := s.balance(ctx, pin, credit)
 	if err != nil {
-		return purchase{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseFailed(err)
 	}
-	return purchase{Subscription: sub, Balance: balance}, nil
+	return purchaseResult{Subscription: sub, Balance: balance}, nil
 }
 
 // purchaseFailed is the answer to a purchase that failed for a reason of

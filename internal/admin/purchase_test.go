@@ -119,6 +119,9 @@ func TestPurchase(t *testing.T) {
 	if bill.body["credit"] != 100.0 || bill.body["spent"] != 30.0 || bill.body["balance"] != 70.0 {
 		t.Errorf("bill after the purchases: %s", bill.raw)
 	}
+	if res := hs.do("GET", "/v1/subscriptions", ""); res.status != 400 || res.errStatus() != "APIGATEWAY_ARGUMENT_NOT_FOUND" {
+		t.Errorf("the operator lists subscriptions of no pin: %d %s", res.status, res.raw)
+	}
 	// Each purchase replaced the previous subscription to the group.
 	list := hs.must("GET", "/v1/subscriptions?pin=buyer", "", 200)
 	if list.body["totalCount"] != 3.0 || strings.Count(list.raw, `"endedAt"`) != 2 {
