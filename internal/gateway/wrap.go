@@ -40,10 +40,11 @@ var errTooLarge = errors.New("gateway: answer exceeds the wrapping cap")
 //
 // result is the body itself when it is JSON, the body as a JSON string
 // when it is not (invalid UTF-8 becomes U+FFFD), and null when it is
-// empty. The status is the backend's, but that a 204 or 205, which
-// cannot carry a body, becomes a 200. charge and remain are documented on Call.charged and Call.remain.
-// The backend's headers go with it but for those that describe the body
-// (Content-*, ETag, Accept-Ranges, trailers). A body past the cap is
+// empty. charge is true only when the call was billed: a call of a paid
+// package, or a pay-per-call charge. remain is Call.remain. The status is
+// the backend's, but that a 204 or 205, which cannot carry a body,
+// becomes a 200. The backend's headers go with it but for those that
+// describe the body (Content-*, ETag, Accept-Ranges, trailers). A body past the cap is
 // answered with BadGateway and not charged; so is a body the backend
 // encoded (gzip…), which the envelope cannot carry: the client's
 // Accept-Encoding is not passed on, so that a backend has no reason to.
