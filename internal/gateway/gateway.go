@@ -35,9 +35,10 @@ type Config struct {
 	// MaxHeaderBytes, as a backstop that answers without an envelope.
 	MaxHeaderBytes int
 	MaxBodyBytes   int64
-	// Counter remembers nonces (and counts rates and quotas). Nil gives
-	// the gateway an in-memory counter of its own, which a restart
-	// forgets; a server should pass one that keeps a journal.
+	// Counter remembers nonces and counts rates, quotas, balance holds
+	// and usage. Nil gives the gateway an in-memory counter of its own,
+	// which a restart forgets; a server should pass one that keeps a
+	// journal, or charges and usage are lost with the process.
 	Counter limit.Counter
 	// Clock tells the time that signing times, expiries and key rotation
 	// grace periods are judged by. Nil is time.Now.
