@@ -61,6 +61,8 @@ type Call struct {
 	// settled: its holds were committed or released. charged: it was
 	// billed.
 	proxied, settled, charged bool
+	// sw is the writer a streamed answer settles the call through.
+	sw settlingWriter
 
 	admitted    bool
 	upstreamErr bool

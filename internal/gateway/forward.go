@@ -9,7 +9,8 @@ import (
 
 // proxy answers the call from the group environment's backend: a mock
 // from memory, or an upstream pool over the network. The answer streams
-// to the client, but in the market dialect, where it is held back to be
+// to the client through a settlingWriter, which settles the call when the
+// status arrives, but in the market dialect, where it is held back to be
 // wrapped (see proxyWrapped). Either way the call is sent upstream once:
 // whatever it reserved at admission is settled once, after it.
 func (g *Gateway) proxy(c *Call) error {
@@ -22,7 +23,15 @@ func (g *Gateway) proxy(c *Call) error {
 	if c.Env.Group.Dialect == errcode.DialectMarket {
 		return g.proxyWrapped(c)
 	}
-	return g.forward(c, c.W)
+	c.sw = settlingWriter{ResponseWriter: c.W, g: g, c: c}
+	err := g.forward(c, &c.sw)
+	if c.sw.err != nil {
+		// Nothing reached the client: the edge can answer.
+		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
+		c.upstreamErr = false
+		return c.sw.err
+	}
+	return err
 }
 
 // forward sends the call to the backend and has it answer on w.

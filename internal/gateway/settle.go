@@ -24,10 +24,11 @@ func (g *Gateway) settle(c *Call) error {
 
 // settleAs settles the call once, as a success if ok. Every call that
 // reached the proxy stage is counted as usage: one call, OK if it
-// succeeded, and what it was charged. A call that was billed (a paid
-// package or a pay-per-call plan) is then made durable with Sync before
-// the caller is told it succeeded; an error returned means that could
-// not be done.
+// succeeded, and what it was charged. Before the caller is told a call
+// succeeded, its counts are made to survive a crash: of the machine
+// (Sync) when it was billed (a paid package or a pay-per-call plan), of
+// the process (Flush) otherwise. An error returned means that could not
+// be done, and the caller must not be told of a success.
 //
 // Settling uses a context of its own: a client that went away must not
 // stop its holds being released, or a success being counted.
@@ -80,15 +81,18 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 		if c.Caller != nil {
 			k.AccessKey, k.Pin = c.Caller.AccessKey, c.Caller.Pin
 		}
-		if err := ctr.Add(ctx, k, u); err != nil && c.charged {
+		if err := ctr.Add(ctx, k, u); err != nil && ok {
 			failed = err
 		}
 	}
-	if !c.charged {
-		return nil
-	}
 	if failed == nil {
-		failed = ctr.Sync(ctx)
+		switch {
+		case c.charged:
+			failed = ctr.Sync(ctx)
+		case ok && c.proxied:
+			// Counted, not charged: surviving the process is enough.
+			failed = ctr.Flush(ctx)
+		}
 	}
 	if failed != nil {
 		return errcode.Wrap(errcode.Internal, failed)

@@ -64,8 +64,9 @@ type journal struct {
 
 // batch is a group of records written and synced together.
 type batch struct {
-	done chan struct{} // closed when written and synced, or failed
-	err  error
+	written chan struct{} // closed when written to the file, or failed
+	done    chan struct{} // closed when written and synced, or failed
+	err     error         // set before written is closed, and again before done
 }
 
 // rotated is the writer's answer to next.
@@ -85,7 +86,7 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-func newBatch() *batch { return &batch{done: make(chan struct{})} }
+func newBatch() *batch { return &batch{written: make(chan struct{}), done: make(chan struct{})} }
 
 func segmentName(seq uint64) string { return fmt.Sprintf("journal-%016x.log", seq) }
 
@@ -249,6 +250,18 @@ func (j *journal) wake() {
 
 // sync waits until every record appended before it is durable.
 func (j *journal) sync(ctx context.Context) error {
+	return j.wait(ctx, true)
+}
+
+// flush waits until every record appended before it is written to the
+// file: it survives the process, not the machine.
+func (j *journal) flush(ctx context.Context) error {
+	return j.wait(ctx, false)
+}
+
+// wait waits for the batch holding the last record appended: until it is
+// durable if synced, until it is written otherwise.
+func (j *journal) wait(ctx context.Context, synced bool) error {
 	j.mu.Lock()
 	var b *batch
 	switch {
@@ -264,8 +277,14 @@ func (j *journal) sync(ctx context.Context) error {
 		return err
 	}
 	j.wake()
+	ch := b.written
+	if synced {
+		ch = b.done
+	}
 	select {
-	case <-b.done:
+	case <-ch:
+		j.mu.Lock()
+		defer j.mu.Unlock()
 		return b.err
 	case <-ctx.Done():
 		return ctx.Err()
@@ -370,7 +389,7 @@ func (j *journal) run() {
 		j.rotate = nil
 		j.mu.Unlock()
 
-		err := j.write(buf)
+		err := j.write(buf, b)
 		if rot != nil {
 			if err == nil {
 				err = j.startNext()
@@ -397,9 +416,11 @@ func (j *journal) due() bool {
 	return j.urgent || j.nrec >= j.maxRecords || j.rotate != nil || j.closed
 }
 
-// write fills in the CRCs of the frames in buf, writes and syncs them.
-func (j *journal) write(buf []byte) error {
+// write fills in the CRCs of the frames in buf, writes them, lets the
+// waiters of b.written go, and syncs them.
+func (j *journal) write(buf []byte, b *batch) error {
 	if j.err != nil {
+		j.written(b, j.err)
 		return j.err
 	}
 	for off := 0; off < len(buf); {
@@ -410,10 +431,12 @@ func (j *journal) write(buf []byte) error {
 	}
 	if len(buf) > 0 {
 		if _, err := j.f.Write(buf); err != nil {
+			j.written(b, err)
 			return err
 		}
 		j.size += int64(len(buf))
 	}
+	j.written(b, nil)
 	if err := j.f.Sync(); err != nil {
 		return err
 	}
@@ -424,6 +447,14 @@ func (j *journal) write(buf []byte) error {
 		j.full()
 	}
 	return nil
+}
+
+// written records err as b's outcome so far and closes b.written.
+func (j *journal) written(b *batch, err error) {
+	j.mu.Lock()
+	b.err = err
+	j.mu.Unlock()
+	close(b.written)
 }
 
 // startNext closes the current segment, already synced, and creates the

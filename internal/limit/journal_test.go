@@ -72,31 +72,43 @@ func TestJournalAppendReplay(t *testing.T) {
 
 // TestJournalSyncIsDurable reads the segment behind the journal's back:
 // once sync returns, the records are in the file.
+// TestJournalSyncIsDurable checks that sync, and flush, return only once
+// the records appended before them are in the file.
 func TestJournalSyncIsDurable(t *testing.T) {
-	dir := t.TempDir()
-	j, err := openJournal(dir, 7, time.Hour, 1<<20, 1<<40, nil) // never flushes by itself
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.close()
-	for i := range 10 {
-		j.append([]byte{byte(i)})
-	}
-	if err := j.sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, segmentName(7)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	readFrames(data, func([]byte) error { n++; return nil })
-	if n != 10 {
-		t.Fatalf("%d records on disk after sync, want 10", n)
-	}
-	// Nothing pending: sync returns at once.
-	if err := j.sync(context.Background()); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		name string
+		wait func(*journal, context.Context) error
+	}{
+		{"sync", (*journal).sync},
+		{"flush", (*journal).flush},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			j, err := openJournal(dir, 7, time.Hour, 1<<20, 1<<40, nil) // never writes by itself
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.close()
+			for i := range 10 {
+				j.append([]byte{byte(i)})
+			}
+			if err := tt.wait(j, context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, segmentName(7)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			readFrames(data, func([]byte) error { n++; return nil })
+			if n != 10 {
+				t.Fatalf("%d records in the file after %s, want 10", n, tt.name)
+			}
+			// Nothing pending: it returns at once.
+			if err := tt.wait(j, context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -49,6 +49,8 @@ import (
 //	                      -> calls, ok, charged); the script takes the hour
 //	                      from TIME.
 //	Usage    HSCAN u:{pin} (SCAN u:* when no pin is given).
+//	Flush    nothing: a command has reached the server when it returns,
+//	                      so it survives this process.
 //	Sync     WAITAOF 1 0 timeout: returns when the node's append-only file
 //	                      holds everything this client wrote.
 //
@@ -97,6 +99,15 @@ type Counter interface {
 	// request, before answering, when it needs the request's counts to be
 	// durable (a charge), and not at all when it does not.
 	Sync(ctx context.Context) error
+
+	// Flush returns when everything counted before the call would
+	// survive a crash of the process (kill -9), though not necessarily of
+	// the machine. It is what Sync is without the wait for the disk: the
+	// pipeline calls it before answering a call that was counted but not
+	// charged, so that no call a client was told succeeded is missing
+	// from usage after a restart, at the cost of a shared write(2)
+	// rather than a shared fsync.
+	Flush(ctx context.Context) error
 }
 
 // DefaultHold is how long a reservation is held when Reserve is given no

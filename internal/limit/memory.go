@@ -319,6 +319,15 @@ func (m *Memory) Usage(_ context.Context, pin string, from, to time.Time) ([]Usa
 	return rows, nil
 }
 
+// Flush implements Counter: it waits for the journal's write, not its
+// fsync. Without a journal there is nothing to wait for.
+func (m *Memory) Flush(ctx context.Context) error {
+	if m.j == nil {
+		return nil
+	}
+	return m.j.flush(ctx)
+}
+
 // Sync implements Counter. Without a journal there is nothing to wait for.
 func (m *Memory) Sync(ctx context.Context) error {
 	if m.j == nil {

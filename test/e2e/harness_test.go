@@ -19,9 +19,10 @@ import (
 // server is a running Tollgate with clients for both listeners.
 type server struct {
 	t      *testing.T
-	s      *app.Server
-	admin  string // http://127.0.0.1:port
-	data   string // 127.0.0.1:port
+	s      *app.Server // nil for a server in another process
+	token  string      // the admin token
+	admin  string      // http://127.0.0.1:port
+	data   string      // 127.0.0.1:port
 	client *http.Client
 }
 
@@ -48,7 +49,7 @@ func start(t *testing.T, cfg app.Config) *server {
 		}
 	})
 	return &server{
-		t: t, s: s,
+		t: t, s: s, token: s.AdminToken,
 		admin:  "http://" + s.AdminAddr().String(),
 		data:   s.Addr().String(),
 		client: &http.Client{Timeout: 10 * time.Second},
@@ -108,7 +109,7 @@ func (s *server) call(method, path string, body any) response {
 		rd = bytes.NewReader(j)
 	}
 	req, _ := http.NewRequest(method, s.admin+path, rd)
-	req.Header.Set("Authorization", "Bearer "+s.s.AdminToken)
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Content-Type", "application/json")
 	return s.do(req)
 }
