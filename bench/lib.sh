@@ -232,8 +232,8 @@ bench_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 
-# bench_wrk_one I DURATION OUTFILE: one wrk run against target I (after its
-# PREP, if it has one), and notes its req/s in BENCH_MAX_RPS.
+# bench_wrk_one I DURATION OUTFILE: one wrk run against target I, with its
+# script if it has one; notes its req/s in BENCH_MAX_RPS.
 bench_wrk_one() {
 	local i=$1 d=$2 out=$3 rps
 	local args=(-t1 "-c$BENCH_CONNS" "-d${d}s" --latency)
