@@ -179,7 +179,7 @@ func BenchmarkAdd(b *testing.B) {
 var benchRecord = appendUsageRecord(nil, UsageKey{AccessKey: "AKID1000000", Pin: "pin42", Group: "g1", API: "getUser", Env: "online"}, 485000, Usage{Calls: 123456, OK: 123400})
 
 func BenchmarkJournalAppend(b *testing.B) {
-	j, err := openJournal(b.TempDir(), 0, 2*time.Millisecond, 256, 1<<40, nil)
+	j, err := openJournal(b.TempDir(), 0, 2*time.Millisecond, 100*time.Millisecond, 256, 1<<40, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func BenchmarkJournalAppend(b *testing.B) {
 // BenchmarkJournalAppendSync: every record waits for its fsync, with
 // 64 goroutines sharing them (group commit).
 func BenchmarkJournalAppendSync(b *testing.B) {
-	j, err := openJournal(b.TempDir(), 0, 2*time.Millisecond, 256, 1<<40, nil)
+	j, err := openJournal(b.TempDir(), 0, 2*time.Millisecond, 100*time.Millisecond, 256, 1<<40, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func BenchmarkJournalAppendSync(b *testing.B) {
 // BenchmarkJournalAppendSyncSerial: one caller, one fsync per record: the
 // latency of a durable write on this disk.
 func BenchmarkJournalAppendSyncSerial(b *testing.B) {
-	j, err := openJournal(b.TempDir(), 0, 2*time.Millisecond, 256, 1<<40, nil)
+	j, err := openJournal(b.TempDir(), 0, 2*time.Millisecond, 100*time.Millisecond, 256, 1<<40, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

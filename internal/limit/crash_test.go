@@ -52,7 +52,7 @@ func crashJournalChild(dir string) {
 	if len(seqs) > 0 {
 		next = seqs[len(seqs)-1] + 1
 	}
-	j, err := openJournal(dir, next, 2*time.Millisecond, 256, 1<<40, nil)
+	j, err := openJournal(dir, next, 2*time.Millisecond, 100*time.Millisecond, 256, 1<<40, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,20 +24,27 @@ import (
 // so that a reader finds where a record torn by a crash begins and stops
 // there. Appending only copies the frame into the pending batch, under a
 // mutex held for a copy; the writer takes the whole batch, computes the
-// CRCs off the callers' goroutines, writes it with one write and makes it
-// durable with one fsync. A batch is written when a caller waits for it
-// (Sync), when it holds maxRecords records, or delay after its first
-// record, whichever comes first; while one batch is being synced the next
-// one fills, so waiting callers share fsyncs.
+// CRCs off the callers' goroutines and writes it with one write. A batch
+// is written when a caller waits for it (Sync, Flush), when it holds
+// maxRecords records, or delay after its first record, whichever comes
+// first; while one batch is being written the next one fills, so waiting
+// callers share writes.
+//
+// A write is made durable with an fsync only when it has to be: when a
+// Sync waits for it, at a rotation or the close, or when syncEvery has
+// passed since the last fsync. An fsync costs far more than a write, and
+// most records (usage of free calls, nonces) need to survive the process,
+// which a write achieves, more than the machine.
 //
 // A crash loses only records not yet written: with kill -9, the pending
-// batch (at most delay's worth, unless synced); with a power cut, anything
-// not yet synced. Every record appended before a Sync that returned nil
-// survives both. A segment is never appended to after a restart; a torn
+// batch (at most delay's worth, unless flushed or synced); with a power
+// cut, anything not yet synced (at most syncEvery's worth). Every record
+// appended before a Sync that returned nil survives both. A segment is never appended to after a restart; a torn
 // tail is cut off when the journal is opened.
 type journal struct {
 	dir        string
 	delay      time.Duration
+	syncEvery  time.Duration
 	maxRecords int
 	full       func() // called by the writer when a segment passes fullAt
 	fullAt     int64  // and again at each further multiple, until rotated
@@ -48,6 +56,8 @@ type journal struct {
 	pending  *batch       // the batch buf will be written in
 	inflight *batch       // the batch being written, or nil
 	urgent   bool         // someone waits for pending
+	wantSync bool         // someone waits for pending to be synced
+	dirty    bool         // written since the last fsync
 	rotate   chan rotated // set while a new segment is asked for
 	err      error        // the first write error; sticky
 	closed   bool
@@ -59,7 +69,9 @@ type journal struct {
 	f          *os.File
 	seq        uint64
 	size       int64
-	nextSignal int64 // the size at which to call full next
+	nextSignal int64     // the size at which to call full next
+	lastSync   time.Time // of the last fsync
+	fsyncs     atomic.Int64
 }
 
 // batch is a group of records written and synced together.
@@ -162,10 +174,11 @@ func appendFrame(b, p []byte) []byte {
 // openJournal starts a new segment numbered seq in dir and the writer. The
 // caller has replayed the segments before it. full, if not nil, is called
 // from the writer once a segment grows past fullAt bytes.
-func openJournal(dir string, seq uint64, delay time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
+func openJournal(dir string, seq uint64, delay, syncEvery time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
 	j := &journal{
 		dir:        dir,
 		delay:      delay,
+		syncEvery:  syncEvery,
 		maxRecords: maxRecords,
 		fullAt:     fullAt,
 		full:       full,
@@ -191,7 +204,7 @@ func (j *journal) create() error {
 		f.Close()
 		return err
 	}
-	j.f, j.size, j.nextSignal = f, 0, j.fullAt
+	j.f, j.size, j.nextSignal, j.lastSync = f, 0, j.fullAt, time.Now()
 	return nil
 }
 
@@ -268,6 +281,12 @@ func (j *journal) wait(ctx context.Context, synced bool) error {
 	case len(j.buf) > 0:
 		b = j.pending
 		j.urgent = true
+		j.wantSync = j.wantSync || synced
+	case synced && (j.inflight != nil || j.dirty):
+		// What is written, or being written, may not be synced: the
+		// pending batch, empty, carries an fsync after it.
+		b = j.pending
+		j.urgent, j.wantSync = true, true
 	case j.inflight != nil:
 		b = j.inflight
 	}
@@ -349,14 +368,31 @@ func (j *journal) run() {
 	defer close(j.done)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
 	for {
 		j.mu.Lock()
-		for len(j.buf) == 0 && j.rotate == nil && !j.closed {
+		for len(j.buf) == 0 && j.rotate == nil && !j.closed && !j.wantSync {
+			dirty := j.dirty
 			j.mu.Unlock()
-			<-j.kick
+			if !dirty {
+				<-j.kick
+			} else {
+				// Written but not synced: sync it after syncEvery even
+				// if nothing else comes.
+				idle.Reset(time.Until(j.lastSync.Add(j.syncEvery)))
+				select {
+				case <-j.kick:
+					idle.Stop()
+				case <-idle.C:
+					j.mu.Lock()
+					j.wantSync = true
+					j.mu.Unlock()
+				}
+			}
 			j.mu.Lock()
 		}
-		if len(j.buf) == 0 && j.rotate == nil && j.closed {
+		if len(j.buf) == 0 && j.rotate == nil && j.closed && !j.dirty {
 			j.mu.Unlock()
 			return
 		}
@@ -387,9 +423,11 @@ func (j *journal) run() {
 		j.urgent, j.nrec = false, 0
 		rot := j.rotate
 		j.rotate = nil
+		sync := j.wantSync || rot != nil || j.closed || time.Since(j.lastSync) >= j.syncEvery
+		j.wantSync = false
 		j.mu.Unlock()
 
-		err := j.write(buf, b)
+		err := j.write(buf, b, sync)
 		if rot != nil {
 			if err == nil {
 				err = j.startNext()
@@ -413,12 +451,12 @@ func (j *journal) run() {
 
 // due reports whether the pending batch must be written now. j.mu is held.
 func (j *journal) due() bool {
-	return j.urgent || j.nrec >= j.maxRecords || j.rotate != nil || j.closed
+	return j.urgent || j.wantSync || j.nrec >= j.maxRecords || j.rotate != nil || j.closed
 }
 
 // write fills in the CRCs of the frames in buf, writes them, lets the
-// waiters of b.written go, and syncs them.
-func (j *journal) write(buf []byte, b *batch) error {
+// waiters of b.written go and, if sync, makes the file durable.
+func (j *journal) write(buf []byte, b *batch, sync bool) error {
 	if j.err != nil {
 		j.written(b, j.err)
 		return j.err
@@ -435,10 +473,23 @@ func (j *journal) write(buf []byte, b *batch) error {
 			return err
 		}
 		j.size += int64(len(buf))
+		j.mu.Lock()
+		j.dirty = true
+		j.mu.Unlock()
 	}
 	j.written(b, nil)
-	if err := j.f.Sync(); err != nil {
-		return err
+	if sync {
+		j.mu.Lock()
+		dirty := j.dirty
+		j.dirty = false
+		j.mu.Unlock()
+		if dirty {
+			if err := j.f.Sync(); err != nil {
+				return err
+			}
+			j.fsyncs.Add(1)
+		}
+		j.lastSync = time.Now()
 	}
 	if j.full != nil && j.size >= j.nextSignal {
 		// Again at the next multiple: if a compaction failed, the

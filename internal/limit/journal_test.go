@@ -16,7 +16,7 @@ import (
 
 func openTestJournal(t *testing.T, dir string, seq uint64) *journal {
 	t.Helper()
-	j, err := openJournal(dir, seq, time.Millisecond, 256, 1<<40, nil)
+	j, err := openJournal(dir, seq, time.Millisecond, 100*time.Millisecond, 256, 1<<40, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestJournalSyncIsDurable(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			j, err := openJournal(dir, 7, time.Hour, 1<<20, 1<<40, nil) // never writes by itself
+			j, err := openJournal(dir, 7, time.Hour, time.Hour, 1<<20, 1<<40, nil) // never writes by itself
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func TestJournalTornTail(t *testing.T) {
 func TestJournalFullSignal(t *testing.T) {
 	dir := t.TempDir()
 	full := make(chan struct{}, 10)
-	j, err := openJournal(dir, 0, time.Millisecond, 256, 100, func() { full <- struct{}{} })
+	j, err := openJournal(dir, 0, time.Millisecond, 100*time.Millisecond, 256, 100, func() { full <- struct{}{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,5 +261,49 @@ func TestJournalFullSignal(t *testing.T) {
 	j.sync(context.Background())
 	if len(full) != 1 {
 		t.Fatal("no signal for the next segment")
+	}
+}
+
+// TestJournalFsyncsOnlyWhenNeeded checks that a flush writes without an
+// fsync, that a sync after it fsyncs, and that a write nobody syncs is
+// fsynced once syncEvery has passed.
+func TestJournalFsyncsOnlyWhenNeeded(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const every = 50 * time.Millisecond
+	j, err := openJournal(dir, 0, time.Hour, every, 1<<20, 1<<40, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.close()
+	j.append([]byte("a"))
+	if err := j.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := j.fsyncs.Load(); got != 0 {
+		t.Errorf("after a flush: %d fsyncs, want 0", got)
+	}
+	if err := j.sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := j.fsyncs.Load(); got != 1 {
+		t.Errorf("after a sync: %d fsyncs, want 1", got)
+	}
+	if err := j.sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := j.fsyncs.Load(); got != 1 {
+		t.Errorf("after a second sync with nothing written: %d fsyncs, want 1", got)
+	}
+	j.append([]byte("b"))
+	if err := j.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for j.fsyncs.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(every / 5)
+	}
+	if got := j.fsyncs.Load(); got != 2 {
+		t.Errorf("a flushed write nobody synced: %d fsyncs after waiting, want 2", got)
 	}
 }

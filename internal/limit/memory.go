@@ -30,6 +30,10 @@ type Options struct {
 	// BatchDelay is the longest a journal record waits for others to
 	// share its write, unless someone calls Sync; 2ms when zero.
 	BatchDelay time.Duration
+	// SyncEvery is the longest a written journal record waits for an
+	// fsync when nobody calls Sync: what a power cut can lose of records
+	// that were only flushed; 100ms when zero.
+	SyncEvery time.Duration
 	// BatchRecords is the number of records that makes a journal write
 	// start at once; 256 when zero.
 	BatchRecords int
@@ -107,6 +111,9 @@ func newMemory(o Options, k sipKey) *Memory {
 	}
 	if o.BatchDelay <= 0 {
 		o.BatchDelay = 2 * time.Millisecond
+	}
+	if o.SyncEvery <= 0 {
+		o.SyncEvery = 100 * time.Millisecond
 	}
 	if o.BatchRecords <= 0 {
 		o.BatchRecords = 256

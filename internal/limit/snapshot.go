@@ -89,7 +89,7 @@ func OpenMemory(dir string, o Options) (m *Memory, err error) {
 	}
 	m.compactCh = make(chan struct{}, 1)
 	m.quit = make(chan struct{})
-	m.j, err = openJournal(dir, next, m.opts.BatchDelay, m.opts.BatchRecords, m.opts.CompactBytes, func() {
+	m.j, err = openJournal(dir, next, m.opts.BatchDelay, m.opts.SyncEvery, m.opts.BatchRecords, m.opts.CompactBytes, func() {
 		select {
 		case m.compactCh <- struct{}{}:
 		default:
