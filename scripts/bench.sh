@@ -22,6 +22,12 @@
 #                    (bench/signed.lua), written afresh before every run;
 #                    a run with any answer but 2xx stops the benchmark
 #                    before it writes the docs
+#   tollgate-metered the signed set-up plus everything issue 4 meters on
+#                    each call: a traffic policy bound to the group (key,
+#                    user and API limits per second, out of reach), a
+#                    daily quota on the key's authorization (reserved at
+#                    admission, committed on the 2xx), usage counted and
+#                    flushed to the journal before each answer
 #
 # Prints the table and writes it into the "Latest make bench" section of
 # docs/benchmarks.md (replacing the previous one). Every process it starts is
@@ -30,7 +36,7 @@
 # Environment:
 #   BENCH_ROUNDS=3 BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
-#   BENCH_SIGNED=0        leave out `tollgate-signed`
+#   BENCH_SIGNED=0        leave out `tollgate-signed` and `tollgate-metered`
 #   BENCH_SCRIPTED=1      also measure `tollgate-scripted`: the `tollgate`
 #                         process and group (no authentication) sent the
 #                         same kind of signed requests through
@@ -162,12 +168,24 @@ declare -A SIGN_AK=() SIGN_SK=() SIGN_HOST=()
 # the key's authorization on the group's online environment; checks with
 # `tollgate call` that a signed call is served and adds target NAME, whose
 # requests sign_requests writes before each run.
+#
+# With METERED=1 in its environment it also binds a traffic policy to the
+# group and gives the authorization a daily quota, both out of reach: the
+# limits, the quota hold and its commit run on every call without refusing.
 add_tollgate_signed() {
-	local name=$1 bin=$2 out
+	local name=$1 bin=$2 out fields= pol
 	start_tollgate "$@"
 	bench_publish '{"name":"bench-signed","authType":"signature","schemes":["JDCLOUD2-HMAC-SHA256"]}' "$bport" online
 	bench_account_key bench
-	bench_authorize "$BENCH_GROUP" online "$BENCH_AK"
+	if [ "${METERED:-}" = 1 ]; then
+		pol=$(bench_admin POST /v1/policies \
+			'{"name":"bench","unit":"second","apiLimit":4294967295,"userLimit":4294967295,"keyLimit":4294967295}' |
+			bench_json_field policyId)
+		[ -n "$pol" ] || bench_die "$name: POST /v1/policies returned no policyId"
+		bench_admin POST "/v1/policies/$pol/bindings" "{\"groupId\":\"$BENCH_GROUP\",\"environment\":\"online\"}" >/dev/null
+		fields='"dailyLimit":4294967295'
+	fi
+	bench_authorize "$BENCH_GROUP" online "$BENCH_AK" "$fields"
 	out=$(TOLLGATE_ACCESS_KEY=$BENCH_AK TOLLGATE_SECRET_KEY=$BENCH_SK "$bin" call --fail \
 		GET "http://$BENCH_GROUP_HOST:$TOLLGATE_PORT/hello" 2>&1) ||
 		{ echo "$out" >&2; bench_die "$name: a signed call to $BENCH_GROUP_HOST/hello is not served"; }
@@ -227,6 +245,8 @@ if [ "$with_tollgate" = 1 ]; then
 	if [ "$with_signed" = 1 ]; then
 		# shellcheck disable=SC2046,SC2086
 		add_tollgate_signed tollgate-signed "$tollgate_bin" $(prof_env .signed) -- ${BENCH_TOLLGATE_ARGS:-}
+		# shellcheck disable=SC2046,SC2086
+		METERED=1 add_tollgate_signed tollgate-metered "$tollgate_bin" $(prof_env .metered) -- ${BENCH_TOLLGATE_ARGS:-}
 	else
 		extra_targets="$extra_targets BENCH_SIGNED=0"
 	fi
@@ -251,7 +271,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p bench/out
 cp "$raw" bench/out/bench-raw.txt
 # A signed run with a refusal measured refusals, or replays: invalid.
-invalid=$(awk '$2 == "tollgate-signed" && $9 > 0 { printf " round %d: %d errors;", $1, $9 }' "$raw")
+invalid=$(awk '($2 == "tollgate-signed" || $2 == "tollgate-metered") && $9 > 0 { printf " %s round %d: %d errors;", $2, $1, $9 }' "$raw")
 
 date=$(date -u +'%Y-%m-%d %H:%M UTC')
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -278,14 +298,15 @@ section="$work/section.md"
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
 			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
 		}'
-		if grep -q " tollgate-signed " "$raw"; then
+		for t in tollgate-signed tollgate-metered; do
+			grep -q " $t " "$raw" || continue
 			echo
-			awk -v r="$(bench_ratio "$raw" tollgate-signed tollgate 3)" -v c="$(bench_ratio "$raw" tollgate-signed tollgate 7)" \
-				-v sc="$(bench_col "$raw" tollgate-signed 7)" -v uc="$(bench_col "$raw" tollgate 7)" \
-				-v rs="$(awk '$2 == "tollgate-signed" { printf "%s ", $3 }' "$raw")" -v ru="$(awk '$2 == "tollgate" { printf "%s ", $3 }' "$raw")" 'BEGIN {
-				printf "tollgate-signed/tollgate: %.2f x the throughput (%s 0.90) at %.2f x the CPU per request (medians %.1f vs %.1f µs, %+.1f µs per request). Per-round req/s, signed: %sunsigned: %s(medians of per-round ratios).\n", r, (r >= 0.9 ? "≥" : "below"), c, sc, uc, sc - uc, rs, ru
+			awk -v t="$t" -v r="$(bench_ratio "$raw" "$t" tollgate 3)" -v c="$(bench_ratio "$raw" "$t" tollgate 7)" \
+				-v sc="$(bench_col "$raw" "$t" 7)" -v uc="$(bench_col "$raw" tollgate 7)" \
+				-v rs="$(awk -v t="$t" '$2 == t { printf "%s ", $3 }' "$raw")" -v ru="$(awk '$2 == "tollgate" { printf "%s ", $3 }' "$raw")" 'BEGIN {
+				printf "%s/tollgate: %.2f x the throughput (%s 0.90) at %.2f x the CPU per request (medians %.1f vs %.1f µs, %+.1f µs per request). Per-round req/s, %s: %sunsigned: %s(medians of per-round ratios).\n", t, r, (r >= 0.9 ? "≥" : "below"), c, sc, uc, sc - uc, t, rs, ru
 			}'
-		fi
+		done
 		if grep -q " tollgate-scripted " "$raw"; then
 			echo
 			awk -v r="$(bench_ratio "$raw" tollgate-signed tollgate-scripted 3)" -v c="$(bench_ratio "$raw" tollgate-signed tollgate-scripted 7)" \
@@ -307,8 +328,8 @@ section="$work/section.md"
 echo
 cat "$section"
 if [ -n "$invalid" ]; then
-	cp "$work/tollgate-signed.log" bench/out/tollgate-signed.log
-	bench_die "tollgate-signed answered something but 2xx, or was sent a request twice ($invalid see bench/out/bench-raw.txt and bench/out/tollgate-signed.log): the run is invalid, docs/benchmarks.md left alone"
+	cp "$work/tollgate-signed.log" "$work/tollgate-metered.log" bench/out/
+	bench_die "a signed target answered something but 2xx, or was sent a request twice ($invalid see bench/out/bench-raw.txt and bench/out/tollgate-{signed,metered}.log): the run is invalid, docs/benchmarks.md left alone"
 fi
 if [ "$with_tollgate" = 1 ] && [ "${BENCH_NO_DOCS:-}" != 1 ]; then
 	bench_replace_section docs/benchmarks.md "Latest make bench" "$section"

@@ -52,14 +52,15 @@ func (s *nonceSet) rotate(now int64) {
 // once records h at now and reports whether it was new.
 func (s *nonceSet) once(now int64, h uint64) bool {
 	s.rotate(now)
-	if _, ok := s.cur[h]; ok {
-		return false
-	}
 	if _, ok := s.prev[h]; ok {
 		return false
 	}
+	// One probe of the current set rather than a lookup and an insert:
+	// the sets are large, and each probe is a likely cache miss. The
+	// insert grew the set only if h was new.
+	n := len(s.cur)
 	s.cur[h] = struct{}{}
-	return true
+	return len(s.cur) > n
 }
 
 // empty reports whether the set remembers nothing at now.
