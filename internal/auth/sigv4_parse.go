@@ -157,10 +157,25 @@ func decodeHex(dst []byte, s string) bool {
 		return false
 	}
 	for i := range dst {
-		if !isHex(s[2*i]) || !isHex(s[2*i+1]) {
+		hi, lo := hexValue[s[2*i]], hexValue[s[2*i+1]]
+		if (hi|lo)&0xf0 != 0 {
 			return false
 		}
-		dst[i] = unhex(s[2*i])<<4 | unhex(s[2*i+1])
+		dst[i] = hi<<4 | lo
 	}
 	return true
 }
+
+// hexValue maps each byte to its value as a hex digit of either case, and
+// every other byte to 0xff: one load per digit where the comparisons of
+// isHex and unhex take a chain of branches, on every signature verified.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := byte(0); c < 16; c++ {
+		t["0123456789abcdef"[c]] = c
+		t["0123456789ABCDEF"[c]] = c
+	}
+	return t
+}()
