@@ -573,3 +573,54 @@ func TestNotDeployed(t *testing.T) {
 		}
 	}
 }
+
+// TestShedInDialect checks that a call past MaxInFlight is answered at
+// once with the busy code of its group's dialect.
+func TestShedInDialect(t *testing.T) {
+	tests := []struct {
+		dialect errcode.Dialect
+		code    string // the envelope's code, or the jdcloud error status
+	}{
+		{errcode.DialectJDCloud, "UNAVAILABLE"},
+		{errcode.DialectMarket, "10020"},
+		{errcode.DialectZenith, "1108"},
+		{errcode.DialectTencent, "6200"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.dialect), func(t *testing.T) {
+			release := make(chan struct{})
+			entered := make(chan struct{}, 1)
+			backend := backendFunc(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/hold" {
+					entered <- struct{}{}
+					<-release
+				}
+			})
+			h := newHarness(t, Config{MaxInFlight: 1}, published(group("g-abc123", tt.dialect, errcode.English),
+				model.EnvOnline, httpBackend(5000, backend), api("any", "ANY", "/", model.MatchPrefix, "")))
+			go h.get("g-abc123.localhost", "/hold")
+			<-entered
+			resp := h.get("g-abc123.localhost", "/other")
+			close(release)
+			h.waitServed(2)
+			var body map[string]any
+			if err := json.Unmarshal(resp.body, &body); err != nil {
+				t.Fatalf("body %q: %v", resp.body, err)
+			}
+			var got string
+			switch tt.dialect {
+			case errcode.DialectJDCloud:
+				got, _ = body["error"].(map[string]any)["status"].(string)
+			case errcode.DialectMarket:
+				got, _ = body["code"].(string)
+			case errcode.DialectZenith:
+				got = fmt.Sprint(body["error_code"])
+			case errcode.DialectTencent:
+				got = fmt.Sprint(body["code"])
+			}
+			if resp.StatusCode != 503 || got != tt.code {
+				t.Errorf("over MaxInFlight: got %d %s, want 503 %s", resp.StatusCode, resp.body, tt.code)
+			}
+		})
+	}
+}
