@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/jsontext"
 )
 
 // DefaultMaxWrappedBytes is how much of a backend's 2xx answer the
@@ -132,58 +132,8 @@ func appendResult(out, body []byte) []byte {
 	case json.Valid(body):
 		return append(out, bytes.TrimSpace(body)...)
 	}
-	return appendJSONString(out, body)
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, and U+2028 and U+2029 are escaped for JavaScript's sake, as
-// encoding/json does; HTML characters are not.
-func appendJSONString(out, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	out = append(out, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			out = append(out, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				out = append(out, '\\', c)
-			case '\n':
-				out = append(out, '\\', 'n')
-			case '\r':
-				out = append(out, '\\', 'r')
-			case '\t':
-				out = append(out, '\\', 't')
-			default:
-				out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			out = append(out, s[start:i]...)
-			out = append(out, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			out = append(out, s[start:i]...)
-			out = append(out, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	out = append(out, s[start:]...)
-	return append(out, '"')
+	// A copy, on the rare path of a 2xx answer that is not JSON.
+	return jsontext.AppendString(out, string(body))
 }
 
 // wrapBuffer is the http.ResponseWriter a market-dialect call's backend

@@ -7,7 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/tollgate-gw/tollgate/internal/jsontext"
 )
 
 // Entry is one line of the access log. It holds nothing secret by
@@ -151,21 +152,21 @@ func appendEntry(b []byte, e *Entry) []byte {
 	b = append(b, `{"time":"`...)
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"INFO","msg":"access","request_id":`...)
-	b = appendJSONString(b, e.RequestID)
+	b = jsontext.AppendString(b, e.RequestID)
 	b = append(b, `,"group":`...)
-	b = appendJSONString(b, e.Group)
+	b = jsontext.AppendString(b, e.Group)
 	b = append(b, `,"api":`...)
-	b = appendJSONString(b, e.API)
+	b = jsontext.AppendString(b, e.API)
 	b = append(b, `,"environment":`...)
-	b = appendJSONString(b, e.Environment)
+	b = jsontext.AppendString(b, e.Environment)
 	b = append(b, `,"method":`...)
-	b = appendJSONString(b, e.Method)
+	b = jsontext.AppendString(b, e.Method)
 	b = append(b, `,"path":`...)
-	b = appendJSONString(b, e.Path)
+	b = jsontext.AppendString(b, e.Path)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(e.Status), 10)
 	b = append(b, `,"code":`...)
-	b = appendJSONString(b, e.Code)
+	b = jsontext.AppendString(b, e.Code)
 	b = append(b, `,"latency_ms":`...)
 	b = appendMillis(b, e.Latency)
 	b = append(b, `,"upstream_latency_ms":`...)
@@ -175,7 +176,7 @@ func appendEntry(b []byte, e *Entry) []byte {
 	b = append(b, `,"bytes_out":`...)
 	b = strconv.AppendInt(b, e.BytesOut, 10)
 	b = append(b, `,"remote":`...)
-	b = appendJSONString(b, e.Remote)
+	b = jsontext.AppendString(b, e.Remote)
 	return append(b, "}\n"...)
 }
 
@@ -185,56 +186,5 @@ func appendEntry(b []byte, e *Entry) []byte {
 func appendMillis(b []byte, d time.Duration) []byte {
 	return strconv.AppendFloat(b, ms(d), 'f', -1, 64)
 }
-
-// appendJSONString appends s as a JSON string, escaped as log/slog escapes
-// it: quotes, backslashes and control characters, invalid UTF-8 as
-// U+FFFD, U+2028 and U+2029; HTML characters are left alone.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
