@@ -48,10 +48,12 @@ func (w *settlingWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// Flush passes a flush on, so that a streamed answer keeps streaming.
+// Flush passes a flush on, so that a streamed answer keeps streaming. It
+// is called after every write of a body of unknown length: a plain type
+// assertion, where http.ResponseController would allocate each time.
 func (w *settlingWriter) Flush() {
-	if w.err == nil {
-		http.NewResponseController(w.ResponseWriter).Flush()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok && w.err == nil {
+		f.Flush()
 	}
 }
 
