@@ -20,11 +20,6 @@ func (g *Gateway) accept(c *Call) error {
 	n := g.inflight.Add(1)
 	c.admitted = true
 	if max := g.cfg.MaxInFlight; max > 0 && n > int64(max) {
-		// Said in the group's dialect (10020 in market), which a map
-		// lookup finds; nothing else is looked at.
-		if env, ok := g.cfg.Snapshots.Load().Resolve(c.R.Host); ok {
-			c.Env = env
-		}
 		return errcode.Newf(errcode.Busy, "%d requests in flight", max)
 	}
 

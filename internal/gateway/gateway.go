@@ -131,8 +131,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail is the edge: it records err as the call's outcome and writes it as
-// the envelope of the group's dialect (jdcloud before the group is known)
-// in the caller's language. A client that went away gets nothing; a
+// the envelope of the group's dialect (jdcloud when the host names no
+// group) in the caller's language. A client that went away gets nothing; a
 // response already under way can only be cut.
 func (g *Gateway) fail(c *Call, err error) {
 	e := errcode.From(err)
@@ -147,8 +147,15 @@ func (g *Gateway) fail(c *Call, err error) {
 		return
 	}
 	dialect, lang := errcode.DialectJDCloud, errcode.English
-	if c.Env != nil {
-		dialect, lang = c.Env.Group.Dialect, c.Env.Group.Language
+	env := c.Env
+	if env == nil {
+		// Refused before resolve (shed, too large): still said in the
+		// group's dialect (10020 for busy in market), which one map
+		// lookup finds.
+		env, _ = g.cfg.Snapshots.Load().Resolve(c.R.Host)
+	}
+	if env != nil {
+		dialect, lang = env.Group.Dialect, env.Group.Language
 	}
 	lang = errcode.ParseLang(c.R.Header.Get("Accept-Language"), lang)
 	// Rendered here rather than by errcode.Write so that the bytes sent

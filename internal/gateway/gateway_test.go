@@ -624,3 +624,18 @@ func TestShedInDialect(t *testing.T) {
 		})
 	}
 }
+
+// TestTooLargeInDialect checks that a refusal of the accept stage, before
+// the group is resolved, is still said in the group's dialect.
+func TestTooLargeInDialect(t *testing.T) {
+	h := newHarness(t, Config{MaxBodyBytes: 10}, published(group("g-abc123", errcode.DialectMarket, errcode.English),
+		model.EnvOnline, &model.Backend{Type: model.BackendMock, Body: `{}`}, api("any", "ANY", "/", model.MatchPrefix, "")))
+	resp := h.do(h.request("POST", "g-abc123.localhost", "/x", strings.NewReader("0123456789A")))
+	var body map[string]any
+	if err := json.Unmarshal(resp.body, &body); err != nil {
+		t.Fatalf("body %q: %v", resp.body, err)
+	}
+	if resp.StatusCode != 400 || body["code"] != "12001" {
+		t.Errorf("body over MaxBodyBytes: got %d %s, want 400 with market code 12001", resp.StatusCode, resp.body)
+	}
+}
