@@ -75,4 +75,3 @@ func sealLegacyHeaders(ctx context.Context, s *Store) error {
 	}
 	return nil
 }
-
