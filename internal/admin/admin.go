@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -54,6 +55,10 @@ type Config struct {
 	// Clock tells the time: the replay window, sessions, login throttling
 	// and TOTP codes read it. The system clock when nil.
 	Clock limit.Clock
+	// Egress is the policy a backend's URLs are checked against when it
+	// is saved; nil holds the rules for everyone and allows tenants no
+	// private range (see package egress).
+	Egress *egress.Policy
 }
 
 // server holds the state of the handlers.
@@ -66,6 +71,7 @@ type server struct {
 	counter   limit.Counter
 	zone      *time.Location
 	clock     limit.Clock
+	egress    *egress.Policy
 	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
 	logins      *throttle
 	mfaFailures *throttle
@@ -93,6 +99,7 @@ func newServer(cfg Config) *server {
 		counter:      cfg.Counter,
 		zone:         cfg.Zone,
 		clock:        cfg.Clock,
+		egress:       cfg.Egress,
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword

@@ -33,7 +33,9 @@ func (s *server) putBackend(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
+	saver, origin := savedBy(r.Context())
 	b := model.Backend{
+		SavedBy:     saver,
 		GroupID:     r.PathValue("groupId"),
 		Environment: env,
 		Type:        req.Type,
@@ -44,12 +46,18 @@ func (s *server) putBackend(w http.ResponseWriter, r *http.Request) error {
 		Body:        req.Body,
 	}
 	b.ApplyDefaults()
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if err := s.checkEgress(&b, origin); err != nil {
+		return err
+	}
 	b, err = s.store.PutBackend(r.Context(), b)
 	if err != nil {
 		return err
 	}
 	s.changed()
-	return writeJSON(w, http.StatusOK, b)
+	return writeJSON(w, http.StatusOK, masked(b))
 }
 
 func (s *server) getBackend(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +69,7 @@ func (s *server) getBackend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, b)
+	return writeJSON(w, http.StatusOK, masked(b))
 }
 
 func (s *server) deleteBackend(w http.ResponseWriter, r *http.Request) error {

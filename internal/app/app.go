@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tollgate-gw/tollgate/internal/admin"
+	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/limit"
@@ -65,6 +67,9 @@ type Config struct {
 	// delimits the days of usage reports and bills; nil is time.Local,
 	// as tollgate serve's --time-zone defaults to.
 	Zone *time.Location
+	// BackendAllow lists the loopback and private ranges that backends
+	// saved by tenants may reach (--backend-allow); see package egress.
+	BackendAllow []netip.Prefix
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -79,6 +84,8 @@ type Server struct {
 	snapshots *snapshot.Holder
 	accessLog *telemetry.AccessLog
 	counter   *limit.Memory
+	egress    *egress.Policy
+	upstream  *proxy.Upstream
 
 	data, admin     *http.Server
 	dataLn, adminLn net.Listener
@@ -112,7 +119,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		log:       slog.New(slog.NewJSONHandler(cfg.Stderr, nil)),
 		snapshots: new(snapshot.Holder),
 		serveErr:  make(chan error, 2),
+		egress:    egress.New(cfg.BackendAllow),
 	}
+	s.upstream = proxy.NewUpstream(s.egress)
 	ok := false
 	defer func() {
 		if !ok {
@@ -187,6 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:   s.log,
 		Counter:  s.counter,
 		Zone:     cfg.Zone,
+		Egress:   s.egress,
 	})
 
 	mux := http.NewServeMux()
@@ -215,6 +225,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.adminLn, err = net.Listen("tcp", cfg.AdminListen); err != nil {
 		return nil, fmt.Errorf("admin listener: %w", err)
 	}
+	// No backend may reach the gateway's own listeners.
+	s.egress.AddListener(s.dataLn.Addr())
+	s.egress.AddListener(s.adminLn.Addr())
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -276,7 +289,8 @@ func (s *Server) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}
-	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain, Policies: policies, Zone: s.cfg.Zone}, pubs, callers); err != nil {
+	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain, Policies: policies, Zone: s.cfg.Zone,
+		Upstream: s.upstream, Logger: s.log}, pubs, callers); err != nil {
 		return fmt.Errorf("compile snapshot: %w", err)
 	}
 	return nil

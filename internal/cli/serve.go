@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
@@ -32,6 +33,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
 	fs.StringVar(&cfg.UpstreamClient, "upstream-client", proxy.UpstreamClient(), "client for http:// backends: h1 (Tollgate's own HTTP/1.1 client) or std (net/http's Transport, which https:// backends always use); the default is $TOLLGATE_UPSTREAM_CLIENT, else h1")
+	backendAllow := fs.String("backend-allow", "", "loopback and private `CIDR`s (comma-separated) that backends saved by tenants may reach; the operator's may reach any (docs/security.md, Egress policy)")
 	zone := fs.String("time-zone", "Local", "IANA time `zone` (Asia/Shanghai, UTC) whose midnight resets daily quotas and delimits the days of usage and bills; Local is the machine's")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -48,6 +50,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return exitUsage{"--tls-cert and --tls-key go together"}
 	}
+	allow, err := egress.ParseAllow(*backendAllow)
+	if err != nil {
+		return exitUsage{"--backend-allow: " + err.Error()}
+	}
+	cfg.BackendAllow = allow
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {
 		return exitUsage{"--time-zone: " + err.Error()}

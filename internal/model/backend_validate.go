@@ -47,6 +47,11 @@ func (b *Backend) Validate() error {
 	if err := ValidateEnvironment("environment", b.Environment); err != nil {
 		return err
 	}
+	switch b.SavedBy {
+	case "", SavedByOperator, SavedByTenant:
+	default:
+		return invalid("savedBy", "%q is not %s or %s", b.SavedBy, SavedByOperator, SavedByTenant)
+	}
 	switch b.Type {
 	case "":
 		return missing("type")

@@ -154,8 +154,21 @@ type Backend struct {
 	Headers     map[string]string `json:"headers,omitempty"`
 	Status      int               `json:"status,omitempty"`
 	Body        string            `json:"body,omitempty"`
-	UpdatedAt   time.Time         `json:"updatedAt"`
+	// SavedBy is who saved the backend last, SavedByOperator or
+	// SavedByTenant: it decides which addresses its calls may reach (the
+	// egress policy, docs/security.md). The admin API sets it from the
+	// caller; a client cannot choose it.
+	SavedBy   string    `json:"savedBy,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
+
+// Who saved a backend (Backend.SavedBy). The zero value "" is taken as
+// the operator's, for backends built in code; the store always records
+// one of the two.
+const (
+	SavedByOperator = "operator"
+	SavedByTenant   = "tenant"
+)
 
 // Revision is an immutable snapshot of a group's APIs.
 type Revision struct {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"syscall"
 
+	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 )
 
@@ -20,6 +21,7 @@ var errHeaderTimeout = errors.New("proxy: no response headers within the backend
 // health. ctx is the call's context, derived from r's.
 func classify(ctx context.Context, r *http.Request, err error) (cond *errcode.Condition, connFailure bool) {
 	var (
+		ref   *egress.Refusal
 		ee    *errcode.Error
 		body  *requestBodyError
 		stale *staleConnError
@@ -36,6 +38,10 @@ func classify(ctx context.Context, r *http.Request, err error) (cond *errcode.Co
 	case errors.As(err, &body):
 		// The client broke off or mangled its own body (H1Transport).
 		return errcode.Cancelled, false
+	case errors.As(err, &ref):
+		// The egress policy refused the address the target resolved
+		// to: the backend is not down, it may not be reached.
+		return errcode.SourceUnavailable, false
 	case errors.As(err, &stale):
 		// A pooled connection the backend had closed, or had left
 		// stray bytes on (H1Transport, a request it may not send twice):

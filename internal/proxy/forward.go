@@ -108,6 +108,7 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 		}
 	}
 	if err != nil {
+		p.logRefusal(t, err)
 		cond, connFailure := classify(ctx, r, err)
 		if connFailure {
 			p.failed(t)

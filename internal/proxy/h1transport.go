@@ -109,6 +109,10 @@ type H1Transport struct {
 	// DialContext dials a connection (a net.Dialer with TCP keep-alive if
 	// nil).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Control, if not nil, is the Control hook of the net.Dialer used
+	// when DialContext is nil: the egress policy's check of the resolved
+	// address (egress.Policy.Control).
+	Control func(network, address string, c syscall.RawConn) error
 
 	mu    sync.RWMutex
 	hosts map[string]*h1Host
@@ -247,7 +251,7 @@ func (t *H1Transport) getConn(ctx context.Context, addr string, now, deadline ti
 	if t.DialContext != nil {
 		nc, err = t.DialContext(ctx, "tcp", addr)
 	} else {
-		d := net.Dialer{KeepAlive: 30 * time.Second, Deadline: deadline, Timeout: t.DialTimeout}
+		d := net.Dialer{KeepAlive: 30 * time.Second, Deadline: deadline, Timeout: t.DialTimeout, Control: t.Control}
 		if d.Timeout <= 0 {
 			d.Timeout = DefaultDialTimeout
 		}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,6 +43,15 @@ type PoolConfig struct {
 	// client is "std" (SetUpstreamClient). An *H1Transport given here
 	// sends http calls, and Transport the https ones.
 	Transport http.RoundTripper
+	// Clients, when Transport is nil, send the calls instead of H1 and
+	// Transport: the clients of the origin that saved the backend, which
+	// dial through the egress policy (Upstream.For).
+	Clients *Clients
+	// Name names the pool in logs: its group and environment.
+	Name string
+	// Logger receives a WARN for each dial the egress policy refuses
+	// (slog.Default() if nil).
+	Logger *slog.Logger
 }
 
 // Pool is the upstream of one backend: its targets, balanced round robin
@@ -55,7 +65,10 @@ type Pool struct {
 	threshold int32
 	cooldown  time.Duration
 	now       func() time.Time
-	transport http.RoundTripper // nil: the default clients
+	transport http.RoundTripper // nil: clients, or the default clients
+	clients   *Clients
+	name      string
+	log       *slog.Logger
 }
 
 // target is one backend URL and its passive health.
@@ -77,6 +90,9 @@ func NewPool(c PoolConfig) (*Pool, error) {
 		cooldown:  c.Cooldown,
 		now:       c.Clock,
 		transport: c.Transport,
+		clients:   c.Clients,
+		name:      c.Name,
+		log:       c.Logger,
 		headers:   make(http.Header, len(c.Headers)),
 	}
 	if p.timeout <= 0 {
@@ -118,9 +134,13 @@ func (p *Pool) h1(t *target) *H1Transport {
 	}
 	switch tr := p.transport.(type) {
 	case nil:
-		if !useStd.Load() {
-			return H1
+		if useStd.Load() {
+			return nil
 		}
+		if p.clients != nil {
+			return p.clients.H1
+		}
+		return H1
 	case *H1Transport:
 		return tr
 	}
@@ -131,6 +151,9 @@ func (p *Pool) h1(t *target) *H1Transport {
 // does not.
 func (p *Pool) roundTripper() http.RoundTripper {
 	if p.transport == nil {
+		if p.clients != nil {
+			return p.clients.Std
+		}
 		return Transport
 	}
 	if _, ok := p.transport.(*H1Transport); ok {

@@ -12,7 +12,10 @@ import (
 	"net/http"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/egress"
 )
 
 // MaxIdleConnsPerHost is how many idle keep-alive connections the shared
@@ -25,9 +28,17 @@ const MaxIdleConnsPerHost = 512
 // connections per host, no compression (bodies pass through as the
 // backend sent them), no proxy from the environment, HTTP/1.1 to plain
 // http upstreams. It has no response header timeout of its own: each call
-// carries its backend's timeoutMs (see Pool.Forward).
+// carries its backend's timeoutMs (see Pool.Forward). Its dialer holds
+// the rules of the egress policy that apply to every backend
+// (egress.Policy's zero value): see NewClients for the whole policy.
 func NewTransport() *http.Transport {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return newTransport(anyPolicy.Control(egress.Operator))
+}
+
+// newTransport is NewTransport whose dialer checks every address with
+// control.
+func newTransport(control func(network, address string, c syscall.RawConn) error) *http.Transport {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: control}
 	return &http.Transport{
 		Proxy:                 nil,
 		DialContext:           d.DialContext,
@@ -51,7 +62,7 @@ var Transport = NewTransport()
 
 // H1 is the client of plain-http upstreams for every pool whose PoolConfig
 // names no transport, unless the upstream client is "std".
-var H1 = &H1Transport{}
+var H1 = &H1Transport{Control: anyPolicy.Control(egress.Operator)}
 
 // Upstream clients, for SetUpstreamClient.
 const (

@@ -3,12 +3,14 @@ package snapshot
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
@@ -33,6 +35,14 @@ type Options struct {
 	// Zone is the time zone whose midnight starts a new day for daily
 	// quotas; nil is UTC.
 	Zone *time.Location
+	// Upstream gives each pool the clients of the origin that saved its
+	// backend, which dial through the egress policy; nil takes the
+	// package proxy's defaults (proxy.Upstream.For). Transport, when set,
+	// is used instead.
+	Upstream *proxy.Upstream
+	// Logger receives the pools' WARN for dials the egress policy
+	// refuses (slog.Default() if nil).
+	Logger *slog.Logger
 }
 
 // Compile compiles pubs, with no callers, into a snapshot whose hosts are
@@ -176,12 +186,26 @@ func (o Options) compileBackend(prev, s *Snapshot, pub *model.Published) (*Backe
 		Cooldown:      o.Cooldown,
 		Clock:         o.Clock,
 		Transport:     o.Transport,
+		Clients:       o.Upstream.For(backendOrigin(b)),
+		Name:          pub.Group.ID + "/" + string(pub.Environment),
+		Logger:        o.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.pools[key] = p
 	return &Backend{Pool: p}, nil
+}
+
+// backendOrigin returns the egress origin of b: the operator's for a
+// backend the operator saved (or one built in code, with no SavedBy), a
+// tenant's for anything else, so that an unknown value is held to the
+// stricter rules.
+func backendOrigin(b *model.Backend) egress.Origin {
+	if b.SavedBy == "" || b.SavedBy == model.SavedByOperator {
+		return egress.Operator
+	}
+	return egress.Tenant
 }
 
 // poolKey identifies a pool by its group, environment and everything in
@@ -194,6 +218,8 @@ func poolKey(group string, env model.Environment, b *model.Backend) string {
 	k.WriteString(string(env))
 	k.WriteByte(0)
 	k.WriteString(strconv.Itoa(b.TimeoutMs))
+	k.WriteByte(0)
+	k.WriteString(backendOrigin(b).String())
 	for _, u := range b.URLs {
 		k.WriteByte(0)
 		k.WriteString(u)

@@ -16,7 +16,7 @@ func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 			g.id, g.name, g.description, g.dialect, g.language, g.owner, g.auth_type, g.schemes,
 			g.replay_window_seconds, g.sign_region, g.sign_service, g.allowed_pins, g.status, g.created_at, g.updated_at,
 			d.environment, r.revision, r.description, r.apis, r.created_at,
-			b.type, b.urls, b.timeout_ms, b.headers, b.status, b.body, b.updated_at
+			b.type, b.urls, b.timeout_ms, b.headers, b.status, b.body, b.updated_at, b.saved_by, b.sealed_headers
 		FROM deployments d
 		JOIN groups g ON g.id = d.group_id
 		JOIN revisions r ON r.group_id = d.group_id AND r.revision = d.revision
@@ -28,7 +28,7 @@ func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 	defer rows.Close()
 	out := []model.Published{}
 	for rows.Next() {
-		p, err := scanPublished(rows)
+		p, err := s.scanPublished(rows)
 		if err != nil {
 			return nil, failed(err)
 		}
@@ -40,15 +40,16 @@ func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 	return out, nil
 }
 
-func scanPublished(rows *sql.Rows) (model.Published, error) {
+func (s *Store) scanPublished(rows *sql.Rows) (model.Published, error) {
 	var p model.Published
 	var rCreated int64
 	var apis string
-	var bType, bURLs, bHeaders, bBody sql.NullString
+	var sealed []byte
+	var bType, bURLs, bHeaders, bBody, bSavedBy sql.NullString
 	var bTimeout, bStatus, bUpdated sql.NullInt64
 	g, r := &p.Group, &p.Revision
 	dest := append(groupDest(g), &p.Environment, &r.Revision, &r.Description, &apis, &rCreated,
-		&bType, &bURLs, &bTimeout, &bHeaders, &bStatus, &bBody, &bUpdated)
+		&bType, &bURLs, &bTimeout, &bHeaders, &bStatus, &bBody, &bUpdated, &bSavedBy, &sealed)
 	if err := rows.Scan(dest...); err != nil {
 		return p, err
 	}
@@ -66,6 +67,7 @@ func scanPublished(rows *sql.Rows) (model.Published, error) {
 		TimeoutMs:   int(bTimeout.Int64),
 		Status:      int(bStatus.Int64),
 		Body:        bBody.String,
+		SavedBy:     bSavedBy.String,
 		UpdatedAt:   fromMicros(bUpdated.Int64),
 	}
 	if err := json.Unmarshal([]byte(bURLs.String), &b.URLs); err != nil {
@@ -74,7 +76,8 @@ func scanPublished(rows *sql.Rows) (model.Published, error) {
 	if len(b.URLs) == 0 {
 		b.URLs = nil
 	}
-	if err := json.Unmarshal([]byte(bHeaders.String), &b.Headers); err != nil {
+	var err error
+	if b.Headers, err = s.openHeaders(g.ID, p.Environment, sealed, bHeaders.String); err != nil {
 		return p, err
 	}
 	p.Backend = b

@@ -101,6 +101,10 @@ func Open(ctx context.Context, dir string, sealer *secret.Sealer, opts ...Option
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", file, err)
 	}
+	if err := sealLegacyHeaders(ctx, s); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", file, err)
+	}
 	return s, nil
 }
 
