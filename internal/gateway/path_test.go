@@ -188,6 +188,8 @@ func TestPathStaysInsideItsAPI(t *testing.T) {
 		{"/files/..\\internal\\s.txt", bad, "", ""},
 		{"/files/..;/internal/s.txt", bad, "", ""},
 		{"/files/..%3B/internal/s.txt", bad, "", ""},
+		{"/files/..%20/internal/s.txt", bad, "", ""},
+		{"/files/.../internal/s.txt", bad, "", ""},
 		{"/files/%c0%ae%c0%ae/internal/s.txt", bad, "", ""},
 		{"/files/%C0%AE%C0%AE%C0%AFsecret.txt", bad, "", ""},
 		{"/files/a.txt%00.png", bad, "", ""},

@@ -23,7 +23,8 @@ import (
 // Spellings that some backend reads as a dot segment but RFC 3986 does
 // not are refused rather than guessed at: a ".." between encoded slashes
 // or backslashes ("..%2F", "..\", "%5C.."), a dot segment with
-// parameters ("..;/", Tomcat's), an encoded NUL, an overlong UTF-8
+// parameters ("..;/", Tomcat's), dots with nothing but spaces ("...",
+// "..%20", which Windows trims to ".."), an encoded NUL, an overlong UTF-8
 // sequence ("%c0%ae"), a malformed percent escape, and a path that does
 // not start with "/". The error is an *errcode.Error of
 // errcode.InvalidArgument about "path"; its detail never repeats the
@@ -42,16 +43,17 @@ func Normalize(p string) (string, error) {
 }
 
 // mayNeedNormalizing reports whether p holds anything Normalize might
-// change or refuse: a percent escape, a backslash, a NUL, an empty
-// segment or a segment starting with a dot. It is the hot path's only
-// cost when the answer is no.
+// change or refuse: a percent escape, a backslash, a NUL, a space (which
+// an escaped path never holds raw), an empty segment or a segment
+// starting with a dot. It is the hot path's only cost when the answer is
+// no.
 func mayNeedNormalizing(p string) bool {
 	if p == "" || p[0] != '/' {
 		return p != "" && p != "*"
 	}
 	for i := 0; i < len(p); i++ {
 		switch p[i] {
-		case '%', '\\', 0:
+		case '%', '\\', ' ', 0:
 			return true
 		case '/':
 			if i+1 < len(p) && (p[i+1] == '/' || p[i+1] == '.') {
@@ -177,18 +179,39 @@ func checkSegment(seg []byte) error {
 
 // isDotPiece reports whether piece, a segment or a part of one between
 // slashes or backslashes, is read as a dot segment by some backend: it is
-// ".." (with or without parameters), or "." with parameters. A piece of
-// exactly "." is harmless, and a segment of exactly "." or ".." never gets
-// here.
+// ".." (with or without parameters), "." with parameters, or two or more
+// dots with nothing else but spaces (Windows trims trailing dots and
+// spaces, reading "..." and ".. " as ".."). A piece of exactly "." is
+// harmless, and a segment of exactly "." or ".." never gets here.
 func isDotPiece(piece []byte) bool {
 	base, params := piece, false
 	for i := 0; i < len(piece); i++ {
-		if piece[i] == ';' || (piece[i] == '%' && i+2 < len(piece) && piece[i+1] == '3' && (piece[i+2] == 'B' || piece[i+2] == 'b')) {
+		if piece[i] == ';' || escapeOf(piece, i, '3', 'B') {
 			base, params = piece[:i], true
 			break
 		}
 	}
-	return string(base) == ".." || (params && string(base) == ".")
+	if params && string(base) == "." {
+		return true
+	}
+	dots := 0
+	for i := 0; i < len(base); i++ {
+		switch {
+		case base[i] == '.':
+			dots++
+		case base[i] == ' ':
+		case escapeOf(base, i, '2', '0'):
+			i += 2
+		default:
+			return false
+		}
+	}
+	return dots >= 2
+}
+
+// escapeOf reports whether s holds the escape %hl at i, in either case.
+func escapeOf(s []byte, i int, h, l byte) bool {
+	return s[i] == '%' && i+2 < len(s) && s[i+1] == h && (s[i+2]|0x20) == (l|0x20)
 }
 
 // overlong reports whether b following prev makes an overlong UTF-8
