@@ -20,7 +20,9 @@ type Call struct {
 	Start time.Time
 	// RequestID is the caller's sane X-Request-Id, or a fresh one.
 	RequestID string
-	// Path is the request path as sent, still escaped.
+	// Path is the request path, still escaped, in its normal form
+	// (route.Normalize): the one the API was matched on and the upstream
+	// path is built from.
 	Path string
 
 	// Snapshot is the configuration the call is served from, loaded once.
