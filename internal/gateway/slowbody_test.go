@@ -101,8 +101,10 @@ func TestSlowBodyIsCut(t *testing.T) {
 		cfg    Config
 		reason string
 	}{
-		{"too slow", Config{MaxInFlight: 1, MinBodyRate: 1024, BodyRateGrace: 300 * time.Millisecond}, "too_slow"},
-		{"timeout", Config{MaxInFlight: 1, BodyTimeout: 500 * time.Millisecond}, "timeout"},
+		// Long enough for the shed call to be made while the slow one is
+		// still in flight, even on a loaded machine.
+		{"too slow", Config{MaxInFlight: 1, MinBodyRate: 1024, BodyRateGrace: 2 * time.Second}, "too_slow"},
+		{"timeout", Config{MaxInFlight: 1, BodyTimeout: 2 * time.Second}, "timeout"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			entered := make(chan struct{}, 1)
