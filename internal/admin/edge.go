@@ -33,6 +33,14 @@ func (s *server) edge(rt route) http.Handler {
 		if errcode.Has(err, errcode.Unauthenticated) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate-admin"`)
 		}
+		if r.ContentLength != 0 {
+			// A refused request's body may be unread (a caller without
+			// the token is refused before it is): net/http would read up
+			// to 256 KiB of it before sending the answer, at whatever
+			// pace the caller sends. Closing the connection answers at
+			// once; the server's read timeout bounds what is left.
+			w.Header().Set("Connection", "close")
+		}
 		e := errcode.Write(w, errcode.DialectJDCloud, lang, id, err)
 		if e.Cond.HTTP() >= 500 {
 			s.log.Error("admin request failed", "requestId", id, "method", r.Method, "path", r.URL.Path,

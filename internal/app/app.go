@@ -43,6 +43,16 @@ const (
 	maxBodyBytes   = 10 << 20
 )
 
+// Timeouts of the admin listener, whose requests are small and whose
+// callers are few: a request (headers and body) must arrive within
+// adminReadTimeout, its answer be written within adminWriteTimeout of its
+// headers, and a kept-alive connection is closed after adminIdleTimeout.
+const (
+	adminReadTimeout  = 30 * time.Second
+	adminWriteTimeout = 2 * time.Minute
+	adminIdleTimeout  = 2 * time.Minute
+)
+
 // Config is what `tollgate serve` is told.
 type Config struct {
 	Listen          string
@@ -71,6 +81,14 @@ type Config struct {
 	// saved by tenants may reach (--backend-allow); see package egress.
 	BackendAllow []netip.Prefix
 
+	// BodyTimeout bounds the time a data-plane request's body may take,
+	// from its headers to its end; MinBodyRate (bytes per second) is the
+	// average rate below which it is cut after a grace period. 0 sets no
+	// limit (tollgate serve passes gateway.DefaultBodyTimeout and
+	// gateway.DefaultMinBodyRate unless told otherwise).
+	BodyTimeout time.Duration
+	MinBodyRate int64
+
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
 	Stdout, Stderr io.Writer
@@ -92,6 +110,10 @@ type Server struct {
 	reloadMu        sync.Mutex
 	serveErr        chan error
 	AdminToken      string
+
+	// serving: the servers own the listeners (a failed start closes them
+	// itself).
+	serving bool
 }
 
 // Start opens the store, compiles the first snapshot and starts both
@@ -188,6 +210,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxBodyBytes:   maxBodyBytes,
 		Counter:        s.counter,
 		DefaultAPIQPS:  cfg.DefaultAPIQPS,
+		BodyTimeout:    cfg.BodyTimeout,
+		MinBodyRate:    cfg.MinBodyRate,
+		Logger:         s.log,
 	})
 	adminHandler := admin.New(admin.Config{
 		Store:    st,
@@ -217,6 +242,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.admin = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       adminReadTimeout,
+		WriteTimeout:      adminWriteTimeout,
+		IdleTimeout:       adminIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	if s.dataLn, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -236,6 +264,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.data.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		s.dataLn = tls.NewListener(s.dataLn, s.data.TLSConfig)
 	}
+	s.serving = true
 	go s.serve(s.data, s.dataLn)
 	go s.serve(s.admin, s.adminLn)
 	s.log.Info("tollgate started", "listen", s.dataLn.Addr().String(), "admin", s.adminLn.Addr().String(),
@@ -343,11 +372,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) close() {
-	if s.dataLn != nil && s.data == nil {
-		s.dataLn.Close()
-	}
-	if s.adminLn != nil && s.admin == nil {
-		s.adminLn.Close()
+	if !s.serving {
+		// A start that failed: every listener it opened is closed, so
+		// that its address is free again.
+		if s.dataLn != nil {
+			s.dataLn.Close()
+		}
+		if s.adminLn != nil {
+			s.adminLn.Close()
+		}
 	}
 	if s.accessLog != nil {
 		s.accessLog.Close()

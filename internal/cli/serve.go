@@ -29,6 +29,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key `file` for TLS on the data listener")
 	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", 10000, "requests in flight past which the data plane answers busy at once (0: no limit)")
 	fs.Int64Var(&cfg.DefaultAPIQPS, "default-api-qps", gateway.DefaultAPIQPS, "calls per second to each API of a group with no traffic policy, from every caller together (0: no default limit)")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", gateway.DefaultBodyTimeout, "time a data-plane request's body may take, from its headers to its end, before it is cut and its connection closed (0: no limit)")
+	fs.Int64Var(&cfg.MinBodyRate, "min-body-rate", gateway.DefaultMinBodyRate, "bytes per second below which a data-plane request's body, averaged since its headers, is cut once 5 s have passed (0: no minimum)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests at shutdown")
 	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
@@ -46,6 +48,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.DefaultAPIQPS < 0 {
 		return exitUsage{"--default-api-qps cannot be negative"}
+	}
+	if cfg.BodyTimeout < 0 || cfg.MinBodyRate < 0 {
+		return exitUsage{"--body-timeout and --min-body-rate cannot be negative"}
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return exitUsage{"--tls-cert and --tls-key go together"}

@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"io"
-	"sync/atomic"
+	"net/http"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 )
@@ -16,6 +15,14 @@ func (g *Gateway) accept(c *Call) error {
 	}
 	c.RequestID = id
 	c.W.Header()["X-Request-Id"] = []string{id}
+	r := c.R
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		// Before anything can refuse the call: a refused call's body is
+		// still read (and discarded) by net/http, within the deadline
+		// this sets.
+		c.body = g.guardBody(c)
+		r.Body = c.body
+	}
 
 	n := g.inflight.Add(1)
 	c.admitted = true
@@ -26,19 +33,14 @@ func (g *Gateway) accept(c *Call) error {
 	if max := g.cfg.MaxHeaderBytes; max > 0 && headerBytes(c) > max {
 		return errcode.Newf(errcode.RequestTooLarge, "headers exceed %d bytes", max)
 	}
-	r := c.R
-	switch {
-	case r.ContentLength > 0:
+	if r.ContentLength > 0 {
 		c.BytesIn = r.ContentLength
 		if max := g.cfg.MaxBodyBytes; max > 0 && r.ContentLength > max {
 			return errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", max)
 		}
-	case r.ContentLength < 0:
-		// A body of unknown length is counted, and cut at the limit, as
-		// it streams through.
-		c.body = &countingBody{ReadCloser: r.Body, limit: g.cfg.MaxBodyBytes}
-		r.Body = c.body
 	}
+	// A body of unknown length is counted, and cut at the limit, as it
+	// streams through (requestBody).
 	return nil
 }
 
@@ -53,32 +55,4 @@ func headerBytes(c *Call) int {
 		}
 	}
 	return n
-}
-
-// countingBody counts a request body of unknown length and refuses to go
-// past limit (when positive) with errcode.RequestTooLarge. The transport
-// may read it after the call has ended, so it is not part of the pooled
-// Call, and its count is atomic.
-type countingBody struct {
-	io.ReadCloser
-	limit int64
-	n     atomic.Int64
-}
-
-func (b *countingBody) Read(p []byte) (int, error) {
-	if b.limit > 0 {
-		left := b.limit - b.n.Load()
-		if left <= 0 {
-			return 0, errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", b.limit)
-		}
-		if int64(len(p)) > left+1 {
-			p = p[:left+1] // one byte more shows that the body is too long
-		}
-	}
-	n, err := b.ReadCloser.Read(p)
-	b.n.Add(int64(n))
-	if b.limit > 0 && b.n.Load() > b.limit {
-		return n, errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", b.limit)
-	}
-	return n, err
 }

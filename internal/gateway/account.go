@@ -19,8 +19,14 @@ func (g *Gateway) account(c *Call) error {
 	if c.Err != nil {
 		code = c.Err.Cond.Code()
 	}
-	if c.body != nil {
+	if c.body != nil && c.BytesIn == 0 {
+		// A body of unknown length: what arrived of it.
 		c.BytesIn = c.body.n.Load()
+	}
+	if c.body != nil {
+		if f := c.body.failure.Load(); f != nil && g.cfg.Metrics != nil {
+			g.cfg.Metrics.BodyCut(f.reason)
+		}
 	}
 	took := time.Since(c.Start)
 	if m := g.cfg.Metrics; m != nil {

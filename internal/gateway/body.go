@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"io"
 	"net/http"
 
@@ -44,7 +45,9 @@ func (g *Gateway) readBody(c *Call) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		if errcode.Has(err, errcode.RequestTooLarge) {
+		var ee *errcode.Error
+		if errors.As(err, &ee) {
+			// Too large, too slow or malformed (requestBody).
 			return nil, err
 		}
 		// A body cut short: the client went away, or broke its framing.

@@ -69,7 +69,7 @@ type Call struct {
 	admitted    bool
 	upstreamErr bool
 	abort       bool
-	body        *countingBody
+	body        *requestBody
 	keys        snapshot.Keys // what Verify looks keys up in, by pointer
 	vals        [8]string
 	pathBuf     []byte

@@ -48,6 +48,10 @@ func (g *Gateway) forward(c *Call, w http.ResponseWriter) error {
 		RequestID: c.RequestID,
 	})
 	c.Result = res
+	if be := c.body.failed(); err != nil && be != nil {
+		// The client's body failed the upload: not the backend's fault.
+		return be
+	}
 	if err != nil && !errcode.Has(err, errcode.Cancelled) && !errcode.Has(err, errcode.RequestTooLarge) {
 		c.upstreamErr = true
 	}

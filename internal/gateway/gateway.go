@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -60,6 +61,20 @@ type Config struct {
 	// longer one is answered with errcode.BadGateway. 0 is
 	// DefaultMaxWrappedBytes (8 MiB).
 	MaxWrappedBytes int64
+	// BodyTimeout bounds the time from a request's arrival (its headers
+	// read) to the end of its body; MinBodyRate (bytes per second) is the
+	// average rate below which a body is cut once BodyRateGrace has
+	// passed since then. A body past either is answered with
+	// errcode.RequestTooLarge and its connection closed (requestbody.go).
+	// 0 sets no limit (the server passes DefaultBodyTimeout and
+	// DefaultMinBodyRate unless told otherwise); a BodyRateGrace of 0 is
+	// DefaultBodyRateGrace.
+	BodyTimeout   time.Duration
+	MinBodyRate   int64
+	BodyRateGrace time.Duration
+	// Logger gets what an operator must see that the access log does not
+	// say: a stage that panicked, with its stack. Nil is slog.Default().
+	Logger *slog.Logger
 }
 
 // Gateway is the data plane's http.Handler.
@@ -72,6 +87,8 @@ type Gateway struct {
 	defaultRate limit.Rate
 	// maxWrapped is Config.MaxWrappedBytes, defaulted.
 	maxWrapped int64
+	// bodyTimeout and bodyRateGrace are Config's, defaulted.
+	bodyTimeout, bodyRateGrace time.Duration
 }
 
 // New returns the data plane handler for cfg. The pipeline is built here,
@@ -99,6 +116,15 @@ func New(cfg Config) http.Handler {
 	if g.maxWrapped <= 0 {
 		g.maxWrapped = DefaultMaxWrappedBytes
 	}
+	g.cfg.MinBodyRate = max(cfg.MinBodyRate, 0)
+	g.bodyTimeout = max(cfg.BodyTimeout, 0)
+	g.bodyRateGrace = cfg.BodyRateGrace
+	if g.bodyRateGrace <= 0 {
+		g.bodyRateGrace = DefaultBodyRateGrace
+	}
+	if cfg.Logger == nil {
+		g.cfg.Logger = slog.Default()
+	}
 	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
 	g.stages = g.pipeline()
 	return g
@@ -106,18 +132,15 @@ func New(cfg Config) http.Handler {
 
 // ServeHTTP runs the pipeline. Each stage runs in order until one fails;
 // the edge renders that error once, and the stages marked always (the
-// accounting) run whatever happened.
+// accounting) run whatever happened, a panic included (see runStages).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := g.calls.Get().(*Call)
 	c.begin(w, r)
-	for i := range g.stages {
-		s := &g.stages[i]
-		if c.Err != nil && !s.always {
-			continue
-		}
-		if err := s.run(c); err != nil && c.Err == nil {
-			g.fail(c, err)
-		}
+	for i := 0; i < len(g.stages); {
+		i = g.runStages(c, i)
+	}
+	if c.body != nil {
+		c.body.end()
 	}
 	abort := c.abort
 	c.end()
@@ -136,13 +159,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // response already under way can only be cut.
 func (g *Gateway) fail(c *Call, err error) {
 	e := errcode.From(err)
+	bodyCut := false
+	if be := c.body.failed(); be != nil {
+		// The request's body was cut (too slow, malformed): that is what
+		// went wrong, whatever the stage that read it made of it.
+		e, bodyCut = be, true
+	}
 	c.Err = e
 	c.Status = e.Cond.HTTP()
 	switch {
-	case e.Cond == errcode.Cancelled:
-		return
 	case c.Result.Started:
-		c.Status = c.Result.Status
+		// Only cutting the answer can tell the client; the call is
+		// recorded as what went wrong (a backend that broke off: 502),
+		// not as the status that had gone out.
+		c.abort = true
+		return
+	case e.Cond == errcode.Cancelled:
+		// Nobody to answer; dropping the connection keeps net/http from
+		// saying 200 on the handler's behalf.
 		c.abort = true
 		return
 	}
@@ -165,6 +199,11 @@ func (g *Gateway) fail(c *Call, err error) {
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
+	if bodyCut {
+		// What is left of the body on the wire cannot be read as the
+		// next request.
+		h.Set("Connection", "close")
+	}
 	c.W.WriteHeader(status)
 	n, _ := c.W.Write(body)
 	c.Result.Status, c.Result.BytesOut, c.Result.Started = status, int64(n), true

@@ -515,27 +515,45 @@ func backendFunc(t *testing.T, f http.HandlerFunc) string {
 
 // TestCutResponseAborts checks that a backend that dies halfway through
 // its body makes the gateway drop the client's connection rather than end
-// the answer as if it were whole, and that the call is still accounted.
+// the answer as if it were whole, and that the call is accounted as what
+// it came to, 502 SOURCE_UNAVAILABLE, not as the 200 that had gone out:
+// in the metrics, the upstream errors and the access log. Both framings:
+// a declared length, and chunks that stop.
 func TestCutResponseAborts(t *testing.T) {
-	cut, _ := proxytest.RawServer(t, func(c *net.TCPConn) {
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
-		c.SetLinger(0)
-	})
-	h := newHarness(t, Config{}, published(jd, model.EnvOnline, httpBackend(1000, cut),
-		api("x", "GET", "/x", model.MatchAbsolute, "")))
-	// The status line may or may not have left the gateway's buffer
-	// before the cut: either way the client must see a failure.
-	resp, err := h.client.Do(h.request("GET", "g-abc123.localhost", "/x", nil))
-	if err == nil {
-		b, rerr := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if rerr == nil {
-			t.Errorf("read %q whole; want the connection cut", b)
-		}
-	}
-	h.waitServed(1)
-	if got := h.counter("tollgate_requests_total", map[string]string{"status": "200", "code": "SOURCE_UNAVAILABLE"}); got != 1 {
-		t.Errorf("requests_total{status=200,code=SOURCE_UNAVAILABLE} = %v, want 1", got)
+	for name, answer := range map[string]string{
+		"length":  "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
+		"chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\nonly ten b\r\n",
+		"headers": "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cut, _ := proxytest.RawServer(t, func(c *net.TCPConn) {
+				io.WriteString(c, answer)
+				c.SetLinger(0)
+			})
+			h := newHarness(t, Config{}, published(jd, model.EnvOnline, httpBackend(1000, cut),
+				api("x", "GET", "/x", model.MatchAbsolute, "")))
+			// The status line may or may not have left the gateway's buffer
+			// before the cut: either way the client must see a failure.
+			resp, err := h.client.Do(h.request("GET", "g-abc123.localhost", "/x", nil))
+			if err == nil {
+				b, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if rerr == nil {
+					t.Errorf("read %q whole; want the connection cut", b)
+				}
+			}
+			h.waitServed(1)
+			if got := h.counter("tollgate_requests_total", map[string]string{"status": "502", "code": "SOURCE_UNAVAILABLE"}); got != 1 {
+				t.Errorf("requests_total{status=502,code=SOURCE_UNAVAILABLE} = %v, want 1", got)
+			}
+			if got := h.counter("tollgate_upstream_errors_total", map[string]string{"code": "SOURCE_UNAVAILABLE"}); got != 1 {
+				t.Errorf("upstream_errors_total{code=SOURCE_UNAVAILABLE} = %v, want 1", got)
+			}
+			lines := h.logLines()
+			if len(lines) != 1 || lines[0]["status"] != 502.0 || lines[0]["code"] != "SOURCE_UNAVAILABLE" {
+				t.Errorf("access log = %v, want one line with 502 SOURCE_UNAVAILABLE", lines)
+			}
+		})
 	}
 }
 

@@ -29,6 +29,7 @@ type harness struct {
 	logBuf  *syncBuffer
 	clock   *fakeClock
 	srv     *httptest.Server
+	gw      *Gateway
 	served  chan struct{} // gets a value each time ServeHTTP returns
 	client  *http.Client
 	closing sync.Once
@@ -65,7 +66,8 @@ func newCallersHarness(t testing.TB, cfg Config, callers model.Callers, pubs ...
 	}
 	h.log = telemetry.NewAccessLog(h.logBuf, 0)
 	cfg.Snapshots, cfg.Metrics, cfg.AccessLog = h.holder, m, h.log
-	gw := New(cfg)
+	gw := New(cfg).(*Gateway)
+	h.gw = gw
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			select {

@@ -23,6 +23,7 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 //	tollgate_upstream_duration_seconds{group,environment}
 //	tollgate_upstream_errors_total{group,environment,code}
 //	tollgate_inflight_requests
+//	tollgate_request_bodies_cut_total{reason}
 //
 // A request the gateway could not place has empty group, api or environment
 // labels; status 499 with code CANCELLED is a client that went away.
@@ -31,6 +32,7 @@ type Metrics struct {
 	duration       *prometheus.HistogramVec
 	upstream       *prometheus.HistogramVec
 	upstreamErrors *prometheus.CounterVec
+	bodiesCut      *prometheus.CounterVec
 	inflight       atomic.Int64
 	reg            prometheus.Registerer
 
@@ -60,12 +62,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "tollgate_upstream_errors_total",
 			Help: "Upstream exchanges that failed, by error code.",
 		}, []string{"group", "environment", "code"}),
+		bodiesCut: newBodiesCut(),
 	}
 	inflight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tollgate_inflight_requests",
 		Help: "Requests being served right now.",
 	}, func() float64 { return float64(m.inflight.Load()) })
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.upstreamErrors, inflight} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.upstreamErrors, m.bodiesCut, inflight} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
