@@ -75,6 +75,18 @@ func (m *Memory) ForgetCharge(id string) error {
 	return err
 }
 
+// ChargeIDs returns the ids of the charges remembered, in order.
+func (m *Memory) ChargeIDs() []string {
+	m.chargeMu.Lock()
+	ids := make([]string, 0, len(m.charges))
+	for id := range m.charges {
+		ids = append(ids, id)
+	}
+	m.chargeMu.Unlock()
+	slices.Sort(ids)
+	return ids
+}
+
 // DataID returns the id of the data directory the journal belongs to, ""
 // for a Memory without one.
 func (m *Memory) DataID() string { return m.dataID }
