@@ -35,73 +35,105 @@ type purchaseResult struct {
 //   - the balance covers the package price (errcode.PurchaseNoBalance).
 //
 // Any other failure is errcode.PurchaseFailed, with the cause wrapped for
-// the log. The price is held on the balance (the data plane's counter,
-// where pay-per-call charges are drawn too, so that no two purchases and
-// calls can spend the same money), the subscription is written, and only
-// then is the hold committed; a failed write releases it. Nothing is
-// charged for a purchase that fails.
+// the log. A purchase is one decision across two stores (docs/market.md):
+//
+//  1. one store transaction makes the checks, holds the price on the
+//     balance (the data plane's counter, where pay-per-call charges are
+//     drawn too, so that no two purchases and calls can spend the same
+//     money), and stores the subscription with a pending purchase;
+//  2. the hold is committed as a charge keyed by the purchase's id, in
+//     one journal record, and synced;
+//  3. the pending purchase is finished, and the counter forgets the id.
+//
+// A crash after 1 leaves a pending purchase that the next start settles
+// (ReconcilePurchases): finished if the counter has the charge, cancelled
+// (the subscription deleted) if not. Nothing is charged for a purchase
+// that fails, and no subscription stands without its charge.
 func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResult, error) {
-	a, err := s.store.Account(ctx, pin)
-	if err != nil {
-		return purchaseResult{}, purchaseFailed(err)
-	}
-	if a.Status != model.AccountActive {
-		return purchaseResult{}, errcode.Newf(errcode.PurchaseFailed, "account %s is %s", pin, a.Status)
-	}
-	if !a.RealNameVerified {
-		return purchaseResult{}, errcode.Newf(errcode.PurchaseIdentityUnverified, "account %s is not real-name verified", pin)
-	}
-	p, err := s.store.Plan(ctx, planID)
-	if err != nil {
-		return purchaseResult{}, purchaseFailed(err)
-	}
-	if p.Withdrawn {
-		return purchaseResult{}, errcode.Newf(errcode.PurchaseFailed, "plan %s is withdrawn", p.ID)
-	}
-	g, err := s.store.Group(ctx, p.GroupID)
-	if err != nil {
-		return purchaseResult{}, purchaseFailed(err)
-	}
-	if g.Status == model.GroupSuspended {
-		return purchaseResult{}, errcode.Newf(errcode.GatewayServiceStopped, "group %s is suspended", g.ID)
-	}
-	credit, err := s.store.Credit(ctx, pin)
-	if err != nil {
-		return purchaseResult{}, purchaseFailed(err)
-	}
 	var hold limit.Reservation
-	if price := p.PackagePrice(); price > 0 {
+	var credit model.Money
+	sub, pending, err := s.store.Purchase(ctx, pin, planID, func(price model.Money) error {
+		c, err := s.store.Credit(ctx, pin)
+		if err != nil {
+			return err
+		}
+		credit = c
+		if price <= 0 {
+			return nil
+		}
 		hold, err = s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, credit), price, purchaseHold)
 		if err != nil {
-			return purchaseResult{}, purchaseFailed(err)
+			return err
 		}
 		if !hold.Granted {
-			return purchaseResult{}, errcode.Newf(errcode.PurchaseNoBalance,
-				"the package costs %d; the balance is %d", price, hold.Remaining)
+			return errcode.Newf(errcode.PurchaseNoBalance, "the package costs %d; the balance is %d", price, hold.Remaining)
 		}
-	}
-	sub, err := s.store.CreateSubscription(ctx, p.Terms(pin))
+		return nil
+	})
 	if err != nil {
 		if hold.Granted {
+			// The transaction did not commit: nothing is stored.
 			err = errors.Join(err, s.counter.Release(ctx, hold))
 		}
-		return purchaseResult{}, purchaseFailed(err)
+		return purchaseResult{}, purchaseRefused(err)
 	}
+	purchaseStep("stored")
 	if hold.Granted {
-		// The subscription is stored: from here a failure leaves it
-		// standing, and the answer says the charge may not be durable.
-		if err := s.counter.Commit(ctx, hold); err != nil {
-			return purchaseResult{}, purchaseFailed(fmt.Errorf("commit the charge of subscription %s: %w", sub.ID, err))
+		if err := s.charge(ctx, hold, pending.ID); err != nil {
+			if errors.Is(err, limit.ErrUnknownReservation) {
+				// The hold expired uncharged: undo the subscription.
+				err = errors.Join(err, s.store.CancelPurchase(ctx, pending.ID))
+			}
+			// Otherwise the charge may or may not be durable: the
+			// purchase stays pending, and the next start settles it.
+			return purchaseResult{}, purchaseFailed(fmt.Errorf("charge purchase %s (subscription %s): %w", pending.ID, sub.ID, err))
 		}
-		if err := s.counter.Sync(ctx); err != nil {
-			return purchaseResult{}, purchaseFailed(fmt.Errorf("sync the charge of subscription %s: %w", sub.ID, err))
-		}
+		purchaseStep("charged")
+	}
+	if err := s.store.FinishPurchase(ctx, pending.ID); err != nil {
+		return purchaseResult{}, purchaseFailed(fmt.Errorf("finish purchase %s: %w", pending.ID, err))
+	}
+	purchaseStep("finished")
+	if ledger, ok := s.counter.(chargeLedger); ok && hold.Granted {
+		// Only memory is saved: a crash before it leaves an id that
+		// no pending purchase names, and the next start forgets it.
+		ledger.ForgetCharge(pending.ID)
 	}
 	balance, err := s.balance(ctx, pin, credit)
 	if err != nil {
 		return purchaseResult{}, purchaseFailed(err)
 	}
 	return purchaseResult{Subscription: sub, Balance: balance}, nil
+}
+
+// charge commits the hold of purchase id and makes it durable: as a
+// charge the counter remembers by id when it can (limit.Memory), so that
+// a restart can tell whether it was made.
+func (s *server) charge(ctx context.Context, hold limit.Reservation, id string) error {
+	var err error
+	if ledger, ok := s.counter.(chargeLedger); ok {
+		err = ledger.CommitCharge(ctx, hold, id)
+	} else {
+		err = s.counter.Commit(ctx, hold)
+	}
+	if err != nil {
+		return err
+	}
+	return s.counter.Sync(ctx)
+}
+
+// purchaseRefused passes the refusals a buyer may see as they are and
+// makes anything else errcode.PurchaseFailed.
+func purchaseRefused(err error) error {
+	for _, c := range []*errcode.Condition{errcode.PurchaseFailed, errcode.PurchaseIdentityUnverified,
+		errcode.GatewayServiceStopped, errcode.PurchaseNoBalance} {
+		if errcode.Has(err, c) {
+			var e *errcode.Error
+			errors.As(err, &e)
+			return e
+		}
+	}
+	return purchaseFailed(err)
 }
 
 // purchaseFailed is the answer to a purchase that failed for a reason of

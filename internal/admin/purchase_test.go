@@ -157,15 +157,23 @@ func TestPurchaseRace(t *testing.T) {
 	}
 }
 
-// failingStore is a store whose subscriptions cannot be written.
+// failingStore is a store whose purchases cannot be committed: the hold
+// is taken inside the transaction, then the commit fails.
 type failingStore struct {
 	store.Store
 }
 
 var errDiskFull = errors.New("disk full")
 
-func (failingStore) CreateSubscription(context.Context, model.Subscription) (model.Subscription, error) {
-	return model.Subscription{}, errcode.Wrap(errcode.OperationFailed, errDiskFull)
+func (f failingStore) Purchase(ctx context.Context, pin, planID string, hold func(model.Money) error) (model.Subscription, store.PendingPurchase, error) {
+	p, err := f.Store.Plan(ctx, planID)
+	if err != nil {
+		return model.Subscription{}, store.PendingPurchase{}, err
+	}
+	if err := hold(p.PackagePrice()); err != nil {
+		return model.Subscription{}, store.PendingPurchase{}, err
+	}
+	return model.Subscription{}, store.PendingPurchase{}, errcode.Wrap(errcode.OperationFailed, errDiskFull)
 }
 
 // TestPurchaseStoreFailure: when the subscription cannot be written, the

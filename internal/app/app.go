@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -155,6 +154,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	if err := CheckDatabaseFile(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	st, err := sqlite.Open(ctx, cfg.DataDir, sealer)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -182,8 +184,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// One counter for both planes, journaled in the data directory: a
 	// nonce used on the admin API is refused on the data plane and the
 	// other way round, and a restart forgets none.
-	if s.counter, err = limit.OpenMemory(filepath.Join(cfg.DataDir, "counters"), limit.Options{}); err != nil {
+	// Damaged or mismatched counters refuse the start (state.go).
+	if s.counter, err = openCounters(ctx, cfg.DataDir, st, s.log); err != nil {
 		return nil, fmt.Errorf("open counters: %w", err)
+	}
+	if err := s.reconcilePurchases(ctx); err != nil {
+		return nil, err
 	}
 	if err := s.reload(ctx); err != nil {
 		return nil, err

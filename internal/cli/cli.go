@@ -20,6 +20,7 @@ func commands() []command {
 		{"serve", "run the gateway: data plane, admin API, metrics", runServe},
 		{"errors", "print the error catalogue", runErrors},
 		{"call", "sign and send a request to a protected API, print the answer", runCall},
+		{"repair", "quarantine the damaged state serve refuses, and print what was lost", runRepair},
 	}
 }
 

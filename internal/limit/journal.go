@@ -39,10 +39,12 @@ import (
 // A crash loses only records not yet written: with kill -9, the pending
 // batch (at most delay's worth, unless flushed or synced); with a power
 // cut, anything not yet synced (at most syncEvery's worth). Every record
-// appended before a Sync that returned nil survives both. A segment is never appended to after a restart; a torn
-// tail is cut off when the journal is opened.
+// appended before a Sync that returned nil survives both. A segment is never
+// appended to after a restart; a torn tail is cut off when the journal is
+// opened, and any other damage refuses the open (readSegment).
 type journal struct {
 	dir        string
+	id         string // the data directory's id, in each segment's header; none when ""
 	delay      time.Duration
 	syncEvery  time.Duration
 	maxRecords int
@@ -120,22 +122,68 @@ func segments(dir string) ([]uint64, error) {
 	return seqs, nil
 }
 
-// replaySegment calls fn with each whole record of segment seq in order.
-// It stops at the first frame that is short, too long or fails its CRC:
-// the tail torn by a crash, which it cuts off so that the file ends with
-// its last whole record.
+// replaySegment calls fn with each whole record of segment seq in order,
+// skipping its header, whatever data directory it names. It cuts off a
+// torn tail like readSegment; damage elsewhere is an error.
 func replaySegment(dir string, seq uint64, fn func([]byte) error) error {
+	return readSegment(dir, seq, segmentCheck{legacy: true, anyID: true}, fn)
+}
+
+// segmentCheck says which segments readSegment accepts.
+type segmentCheck struct {
+	id     string // the data directory's id, which the header must name
+	anyID  bool   // accept a header naming any id
+	legacy bool   // accept a segment without a header (written before ids)
+	// torn, if set, is told of a torn tail cut off.
+	torn func(file string, offset, dropped int64)
+}
+
+// readSegment calls fn with each whole record of segment seq after its
+// header, in order. A bad frame is a torn tail only when no whole frame
+// follows it (tornAt): it is cut off so that the file ends with its last
+// whole record, and c.torn is told. Any other bad frame, a record fn
+// refuses, or a header that is missing (unless c.legacy) or names another
+// data directory is a *CorruptError naming the file and the offset.
+func readSegment(dir string, seq uint64, c segmentCheck, fn func([]byte) error) error {
 	name := filepath.Join(dir, segmentName(seq))
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return err
 	}
-	good, err := readFrames(data, fn)
+	first := true
+	good, err := readFrames(data, func(p []byte) error {
+		if first {
+			first = false
+			if id, ok := decodeSegmentHeader(p); ok {
+				if !c.anyID && id != c.id {
+					return &CorruptError{File: name, Reason: "the segment belongs to data directory " + id + ", not to this one (" + c.id + ")"}
+				}
+				return nil
+			}
+			if !c.legacy {
+				return &CorruptError{File: name, Reason: "the segment has no header naming this data directory (" + c.id + ")"}
+			}
+		}
+		return fn(p)
+	})
 	if err != nil {
-		return fmt.Errorf("limit: %s at offset %d: %w", name, good, err)
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			return err
+		}
+		return &CorruptError{File: name, Offset: int64(good), Reason: err.Error()}
 	}
-	if good < len(data) {
-		return os.Truncate(name, int64(good))
+	if good == len(data) {
+		return nil
+	}
+	if !tornAt(data, good) {
+		return &CorruptError{File: name, Offset: int64(good), Reason: "a damaged record with whole records after it"}
+	}
+	if err := os.Truncate(name, int64(good)); err != nil {
+		return err
+	}
+	if c.torn != nil {
+		c.torn(name, int64(good), int64(len(data)-good))
 	}
 	return nil
 }
@@ -175,8 +223,15 @@ func appendFrame(b, p []byte) []byte {
 // caller has replayed the segments before it. full, if not nil, is called
 // from the writer once a segment grows past fullAt bytes.
 func openJournal(dir string, seq uint64, delay, syncEvery time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
+	return openJournalOf(dir, "", seq, delay, syncEvery, maxRecords, fullAt, full)
+}
+
+// openJournalOf is openJournal for the data directory id: each segment
+// begins with a header naming it.
+func openJournalOf(dir, id string, seq uint64, delay, syncEvery time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
 	j := &journal{
 		dir:        dir,
+		id:         id,
 		delay:      delay,
 		syncEvery:  syncEvery,
 		maxRecords: maxRecords,
@@ -194,17 +249,29 @@ func openJournal(dir string, seq uint64, delay, syncEvery time.Duration, maxReco
 	return j, nil
 }
 
-// create opens segment j.seq, new and empty, and makes its name durable.
+// create opens segment j.seq, new, writes its header and makes its name
+// durable. The header is written before any record, so a segment that
+// holds records has it; a crash before it leaves an empty or torn file,
+// which is cut off as a torn tail.
 func (j *journal) create() error {
 	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seq)), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
+	var size int64
+	if j.id != "" {
+		h := appendFrame(nil, appendSegmentHeader(nil, j.id))
+		if _, err := f.Write(h); err != nil {
+			f.Close()
+			return err
+		}
+		size = int64(len(h))
+	}
 	if err := syncDir(j.dir); err != nil {
 		f.Close()
 		return err
 	}
-	j.f, j.size, j.nextSignal, j.lastSync = f, 0, j.fullAt, time.Now()
+	j.f, j.size, j.nextSignal, j.lastSync = f, size, j.fullAt, time.Now()
 	return nil
 }
 

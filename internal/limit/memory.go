@@ -44,6 +44,14 @@ type Options struct {
 	// OnError, when set, is told of failures of background work
 	// (compaction), which has no caller to return them to.
 	OnError func(error)
+	// DataID is the id of the data directory the journal belongs to
+	// (OpenMemory): every file's header names it, and a file naming
+	// another is refused. When empty, the id the directory has is kept,
+	// or a new one made.
+	DataID string
+	// OnTorn, when set, is told of each torn tail OpenMemory cuts off: the
+	// file, the offset of the incomplete record and the bytes dropped.
+	OnTorn func(file string, offset, dropped int64)
 }
 
 // Memory is the in-memory Counter: the embedded default engine. Its state
@@ -70,6 +78,11 @@ type Memory struct {
 	compactCh chan struct{}
 	quit      chan struct{}
 	wg        sync.WaitGroup
+
+	dataID string
+
+	chargeMu sync.Mutex
+	charges  map[string]struct{} // charges made by CommitCharge, until forgotten
 
 	sweepNext   atomic.Int64  // when the next shard is due to be swept
 	sweepCursor atomic.Uint32 // the last shard swept

@@ -9,16 +9,25 @@ import (
 // change, so that applying a record twice changes nothing: replaying a log
 // over a snapshot that already holds some of its records is harmless.
 const (
-	recQuota  byte = 1 // scope, id, period, period end, used
-	recUsage  byte = 2 // access key, pin, group, api, env, hour, calls, ok[, charged]
-	recNonce  byte = 3 // ttl, at, hash
-	recHeader byte = 4 // snapshot only: magic, version, first log, sip key
-	recEnd    byte = 5 // snapshot only: number of records before it
+	recQuota   byte = 1 // scope, id, period, period end, used
+	recUsage   byte = 2 // access key, pin, group, api, env, hour, calls, ok[, charged]
+	recNonce   byte = 3 // ttl, at, hash
+	recHeader  byte = 4 // snapshot only: magic, version, first log, sip key
+	recEnd     byte = 5 // snapshot only: number of records before it
+	recSegment byte = 6 // journal only, first: magic, version, data directory id
+	recCharge  byte = 7 // charge id, scope, id, period, period end, used: a quota record that marks a charge made
+	recForget  byte = 8 // charge id: the charge is settled elsewhere and need not be remembered
+	recCharged byte = 9 // snapshot only: charge id, a charge remembered
 )
 
+// Version 1 snapshots name no data directory; version 2 adds its id after
+// the nonce key. Version 1 is still read, once (README, "Data directory
+// ids").
 const (
 	snapshotMagic   = "tollgate-limit-snapshot"
-	snapshotVersion = 1
+	snapshotVersion = 2
+	journalMagic    = "tollgate-limit-journal"
+	journalVersion  = 1
 )
 
 var errBadRecord = errors.New("limit: malformed record")
@@ -63,13 +72,55 @@ func appendNonceRecord(b []byte, ttl, at int64, h uint64) []byte {
 	return binary.LittleEndian.AppendUint64(b, h)
 }
 
-func appendHeaderRecord(b []byte, fromSeq uint64, k sipKey) []byte {
+func appendHeaderRecord(b []byte, fromSeq uint64, k sipKey, id string) []byte {
 	b = append(b, recHeader)
 	b = appendString(b, snapshotMagic)
 	b = binary.AppendUvarint(b, snapshotVersion)
 	b = binary.AppendUvarint(b, fromSeq)
 	b = binary.LittleEndian.AppendUint64(b, k.k0)
-	return binary.LittleEndian.AppendUint64(b, k.k1)
+	b = binary.LittleEndian.AppendUint64(b, k.k1)
+	return appendString(b, id)
+}
+
+func appendSegmentHeader(b []byte, id string) []byte {
+	b = append(b, recSegment)
+	b = appendString(b, journalMagic)
+	b = binary.AppendUvarint(b, journalVersion)
+	return appendString(b, id)
+}
+
+// decodeSegmentHeader returns the data directory id of a segment header,
+// and false for any other record.
+func decodeSegmentHeader(p []byte) (string, bool) {
+	if len(p) == 0 || p[0] != recSegment {
+		return "", false
+	}
+	d := decoder{b: p[1:]}
+	magic, version, id := d.string(), d.uvarint(), d.string()
+	if d.done() != nil || magic != journalMagic || version != journalVersion {
+		return "", false
+	}
+	return id, true
+}
+
+func appendChargeRecord(b []byte, charge string, k Key, period, end, used int64) []byte {
+	b = append(b, recCharge)
+	b = appendString(b, charge)
+	b = appendString(b, k.Scope)
+	b = appendString(b, k.ID)
+	b = binary.AppendVarint(b, period)
+	b = binary.AppendVarint(b, end)
+	return binary.AppendVarint(b, used)
+}
+
+func appendForgetRecord(b []byte, charge string) []byte {
+	b = append(b, recForget)
+	return appendString(b, charge)
+}
+
+func appendChargedRecord(b []byte, charge string) []byte {
+	b = append(b, recCharged)
+	return appendString(b, charge)
 }
 
 func appendEndRecord(b []byte, count uint64) []byte {

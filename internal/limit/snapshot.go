@@ -2,6 +2,7 @@ package limit
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -48,30 +49,50 @@ func OpenMemory(dir string, o Options) (m *Memory, err error) {
 			lock.Close()
 		}
 	}()
-	k, from, found, err := readSnapshotKey(dir)
+	h, found, err := readSnapshotHeader(dir)
 	if err != nil {
 		return nil, err
-	}
-	if !found {
-		k = newSipKey()
-	}
-	m = newMemory(o, k)
-	m.dir, m.lock = dir, lock
-	if found {
-		if err := m.loadSnapshot(); err != nil {
-			return nil, err
-		}
 	}
 	seqs, err := segments(dir)
 	if err != nil {
 		return nil, err
 	}
-	next := from
+	if !found && len(seqs) > 0 {
+		// Every start writes a snapshot before its first segment, and
+		// compaction replaces it by a rename: segments without one mean
+		// the snapshot, and the state before them, was lost.
+		return nil, &CorruptError{File: filepath.Join(dir, snapshotName), Reason: fmt.Sprintf(
+			"missing, while %d journal segments after it remain", len(seqs))}
+	}
+	id := o.DataID
+	switch {
+	case found && h.id != "" && id != "" && h.id != id:
+		return nil, &CorruptError{File: filepath.Join(dir, snapshotName),
+			Reason: "the snapshot belongs to data directory " + h.id + ", not to this one (" + id + ")"}
+	case id == "" && h.id != "":
+		id = h.id
+	case id == "":
+		id = NewDataID()
+	}
+	if !found {
+		h.key = newSipKey()
+	}
+	m = newMemory(o, h.key)
+	m.dir, m.lock, m.dataID = dir, lock, id
+	if found {
+		if err := m.loadSnapshot(); err != nil {
+			return nil, err
+		}
+	}
+	// A version 1 directory has no ids: its snapshot and segments are
+	// adopted once, and rewritten below with this directory's id.
+	check := segmentCheck{id: id, legacy: found && h.id == "", torn: o.OnTorn}
+	next := h.from
 	for _, seq := range seqs {
-		if seq < from {
+		if seq < h.from {
 			continue
 		}
-		if err := replaySegment(dir, seq, m.apply); err != nil {
+		if err := readSegment(dir, seq, check, m.apply); err != nil {
 			return nil, err
 		}
 		next = seq + 1
@@ -89,7 +110,7 @@ func OpenMemory(dir string, o Options) (m *Memory, err error) {
 	}
 	m.compactCh = make(chan struct{}, 1)
 	m.quit = make(chan struct{})
-	m.j, err = openJournal(dir, next, m.opts.BatchDelay, m.opts.SyncEvery, m.opts.BatchRecords, m.opts.CompactBytes, func() {
+	m.j, err = openJournalOf(dir, id, next, m.opts.BatchDelay, m.opts.SyncEvery, m.opts.BatchRecords, m.opts.CompactBytes, func() {
 		select {
 		case m.compactCh <- struct{}{}:
 		default:
@@ -170,7 +191,7 @@ func (m *Memory) writeSnapshot(from uint64) (err error) {
 	}()
 	w := bufio.NewWriterSize(f, 1<<20)
 	var rec, frames []byte
-	rec = appendHeaderRecord(rec[:0], from, m.sip)
+	rec = appendHeaderRecord(rec[:0], from, m.sip, m.dataID)
 	frames = appendFrame(frames[:0], rec)
 	count := uint64(1)
 	for i := range m.shards {
@@ -182,6 +203,10 @@ func (m *Memory) writeSnapshot(from uint64) (err error) {
 			return err
 		}
 		frames = frames[:0]
+	}
+	frames, count = m.appendCharges(frames, count)
+	if _, err := w.Write(frames); err != nil {
+		return err
 	}
 	if _, err := w.Write(appendFrame(nil, appendEndRecord(nil, count))); err != nil {
 		return err
@@ -234,48 +259,73 @@ func (s *shard) appendState(b []byte, count uint64) ([]byte, uint64) {
 	return b, count
 }
 
-// readSnapshotKey reads the header of dir's snapshot, if there is one.
-func readSnapshotKey(dir string) (k sipKey, from uint64, found bool, err error) {
-	data, err := os.ReadFile(filepath.Join(dir, snapshotName))
-	if errors.Is(err, os.ErrNotExist) {
-		return k, 0, false, nil
-	}
-	if err != nil {
-		return k, 0, false, err
-	}
-	errDone := errors.New("done")
-	_, err = readFrames(data, func(p []byte) error {
-		k, from, err = decodeHeader(p)
-		if err != nil {
-			return err
-		}
-		return errDone
-	})
-	if err == errDone {
-		return k, from, true, nil
-	}
-	if err == nil {
-		err = errBadRecord
-	}
-	return k, 0, false, fmt.Errorf("limit: snapshot header: %w", err)
+// snapshotHeader is what a snapshot's header record says.
+type snapshotHeader struct {
+	key  sipKey
+	from uint64 // the first segment to replay after it
+	id   string // the data directory's id; "" in a version 1 snapshot
 }
 
-func decodeHeader(p []byte) (sipKey, uint64, error) {
+// readSnapshotHeader reads the header of dir's snapshot, if there is one.
+func readSnapshotHeader(dir string) (h snapshotHeader, found bool, err error) {
+	name := filepath.Join(dir, snapshotName)
+	data, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return h, false, nil
+	}
+	if err != nil {
+		return h, false, err
+	}
+	if _, ok := validFrameAt(data, 0); !ok {
+		return h, false, &CorruptError{File: name, Reason: "no whole header record"}
+	}
+	n := int(binary.LittleEndian.Uint32(data))
+	h, err = decodeHeader(data[frameHeader : frameHeader+n])
+	if err != nil {
+		return h, false, &CorruptError{File: name, Reason: err.Error()}
+	}
+	return h, true, nil
+}
+
+// ReadDataID returns the data directory id that dir's snapshot names: ""
+// with found true for a snapshot written before ids (version 1), found
+// false when dir holds no snapshot.
+func ReadDataID(dir string) (id string, found bool, err error) {
+	h, found, err := readSnapshotHeader(dir)
+	return h.id, found, err
+}
+
+// HasState reports whether dir holds counters: a snapshot or a segment.
+func HasState(dir string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(dir, snapshotName)); err == nil {
+		return true, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	seqs, err := segments(dir)
+	return len(seqs) > 0, err
+}
+
+func decodeHeader(p []byte) (snapshotHeader, error) {
+	var h snapshotHeader
 	if len(p) == 0 || p[0] != recHeader {
-		return sipKey{}, 0, errBadRecord
+		return h, errBadRecord
 	}
 	d := decoder{b: p[1:]}
 	magic := d.string()
 	version := d.uvarint()
-	from := d.uvarint()
-	k := sipKey{d.uint64(), d.uint64()}
+	h.from = d.uvarint()
+	h.key = sipKey{d.uint64(), d.uint64()}
+	if version >= 2 {
+		h.id = d.string()
+	}
 	if err := d.done(); err != nil {
-		return sipKey{}, 0, err
+		return h, err
 	}
-	if magic != snapshotMagic || version != snapshotVersion {
-		return sipKey{}, 0, fmt.Errorf("limit: not a snapshot of version %d", snapshotVersion)
+	if magic != snapshotMagic || version < 1 || version > snapshotVersion {
+		return h, fmt.Errorf("not a snapshot of version 1 to %d", snapshotVersion)
 	}
-	return k, from, nil
+	return h, nil
 }
 
 // loadSnapshot applies dir's snapshot, which must be whole: a header, its
@@ -294,7 +344,7 @@ func (m *Memory) loadSnapshot() error {
 			return errors.New("record after the end")
 		case count == 0:
 			count++
-			_, _, err := decodeHeader(p)
+			_, err := decodeHeader(p)
 			return err
 		case p[0] == recEnd:
 			d := decoder{b: p[1:]}
@@ -311,13 +361,29 @@ func (m *Memory) loadSnapshot() error {
 		count++
 		return m.apply(p)
 	})
-	if err == nil && (!ended || good != len(data)) {
-		err = errors.New("truncated")
+	if err == nil && good != len(data) {
+		err = errors.New("a damaged record")
+	} else if err == nil && !ended {
+		err = errors.New("truncated: no end record")
 	}
 	if err != nil {
-		return fmt.Errorf("limit: %s: %w", name, err)
+		return &CorruptError{File: name, Offset: int64(good), Reason: err.Error()}
 	}
 	return nil
+}
+
+// applyQuota replays a quota's whole value.
+func (m *Memory) applyQuota(k Key, period, end, used int64) {
+	s := m.keyShard(k)
+	q := s.quotas[k]
+	if q == nil {
+		q = newQuota()
+		s.quotas[k] = q
+	}
+	// A record of an older period than the state's is stale.
+	if period >= q.period || q.end == math.MinInt64 {
+		q.period, q.end, q.used = period, end, used
+	}
 }
 
 // apply replays one record into the state.
@@ -333,16 +399,7 @@ func (m *Memory) apply(p []byte) error {
 		if err := d.done(); err != nil {
 			return err
 		}
-		s := m.keyShard(k)
-		q := s.quotas[k]
-		if q == nil {
-			q = newQuota()
-			s.quotas[k] = q
-		}
-		// A record of an older period than the state's is stale.
-		if period >= q.period || q.end == math.MinInt64 {
-			q.period, q.end, q.used = period, end, used
-		}
+		m.applyQuota(k, period, end, used)
 	case recUsage:
 		k := UsageKey{AccessKey: d.string(), Pin: d.string(), Group: d.string(), API: d.string(), Env: d.string()}
 		hour, calls, ok := d.varint(), d.varint(), d.varint()
@@ -356,6 +413,25 @@ func (m *Memory) apply(p []byte) error {
 		uk := usageKey{k, hour}
 		s := m.usageShard(uk)
 		s.usage[uk] = &Usage{Calls: calls, OK: ok, Charged: charged}
+	case recCharge:
+		charge := d.string()
+		k := Key{Scope: d.string(), ID: d.string()}
+		period, end, used := d.varint(), d.varint(), d.varint()
+		if err := d.done(); err != nil {
+			return err
+		}
+		m.applyQuota(k, period, end, used)
+		m.remember(charge)
+	case recForget, recCharged:
+		charge := d.string()
+		if err := d.done(); err != nil {
+			return err
+		}
+		if p[0] == recForget {
+			m.forget(charge)
+		} else {
+			m.remember(charge)
+		}
 	case recNonce:
 		ttl, at, h := d.varint(), d.varint(), d.uint64()
 		if err := d.done(); err != nil {

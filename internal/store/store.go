@@ -128,6 +128,7 @@ type Store interface {
 	Blacklist
 	Policies
 	Market
+	Purchases
 
 	// LoadCallers returns, from one consistent read, everything the data
 	// plane needs to know of who calls: every account, user, role,
