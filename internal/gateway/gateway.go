@@ -60,6 +60,13 @@ type Config struct {
 	// longer one is answered with errcode.BadGateway. 0 is
 	// DefaultMaxWrappedBytes (8 MiB).
 	MaxWrappedBytes int64
+	// WebSocketIdleTimeout closes a WebSocket tunnel once no byte went
+	// either way for this long, and WebSocketMaxDuration once it has been
+	// open this long; 0 takes DefaultWebSocketIdleTimeout and
+	// DefaultWebSocketMaxDuration. They bound what a tenant's callers can
+	// hold open, whatever the backend does.
+	WebSocketIdleTimeout time.Duration
+	WebSocketMaxDuration time.Duration
 }
 
 // Gateway is the data plane's http.Handler.
@@ -72,6 +79,11 @@ type Gateway struct {
 	defaultRate limit.Rate
 	// maxWrapped is Config.MaxWrappedBytes, defaulted.
 	maxWrapped int64
+	// wsIdle and wsMax are the WebSocket limits, defaulted; closing is
+	// closed by CloseTunnels.
+	wsIdle, wsMax time.Duration
+	closing       chan struct{}
+	closeOnce     sync.Once
 }
 
 // New returns the data plane handler for cfg. The pipeline is built here,
@@ -99,6 +111,14 @@ func New(cfg Config) http.Handler {
 	if g.maxWrapped <= 0 {
 		g.maxWrapped = DefaultMaxWrappedBytes
 	}
+	g.wsIdle, g.wsMax = cfg.WebSocketIdleTimeout, cfg.WebSocketMaxDuration
+	if g.wsIdle <= 0 {
+		g.wsIdle = DefaultWebSocketIdleTimeout
+	}
+	if g.wsMax <= 0 {
+		g.wsMax = DefaultWebSocketMaxDuration
+	}
+	g.closing = make(chan struct{})
 	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
 	g.stages = g.pipeline()
 	return g

@@ -56,6 +56,7 @@ type Pool struct {
 	cooldown  time.Duration
 	now       func() time.Time
 	transport http.RoundTripper // nil: the default clients
+	h2        http.RoundTripper // nil: H2
 }
 
 // target is one backend URL and its passive health.
@@ -90,6 +91,11 @@ func NewPool(c PoolConfig) (*Pool, error) {
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	if t, ok := c.Transport.(*http.Transport); ok {
+		// HTTP/2 calls keep the given transport's dialer and TLS
+		// settings (its trusted roots).
+		p.h2 = NewH2Transport(t)
 	}
 	for k, v := range c.Headers {
 		p.headers.Set(k, v)

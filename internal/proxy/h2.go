@@ -1,0 +1,64 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+)
+
+// H2 is the client of calls sent over HTTP/2 (Outbound.HTTP2, the calls
+// of a gRPC API) for every pool whose PoolConfig names no transport: h2c
+// with prior knowledge to http:// targets, h2 negotiated by ALPN to
+// https:// ones, never HTTP/1.1, since gRPC cannot run over it. It is
+// built from NewTransport, so it dials as every other upstream
+// connection is dialled.
+var H2 = NewH2Transport(NewTransport())
+
+// NewH2Transport returns a copy of t that speaks HTTP/2 only: h2c (prior
+// knowledge) to http:// URLs, and h2 over TLS to https:// ones. It keeps
+// t's dialer and TLS settings.
+func NewH2Transport(t *http.Transport) *http.Transport {
+	h2 := t.Clone()
+	var p http.Protocols
+	p.SetHTTP2(true)
+	p.SetUnencryptedHTTP2(true)
+	h2.Protocols = &p
+	return h2
+}
+
+// h2RoundTripper returns the transport of the pool's HTTP/2 calls: H2,
+// or an HTTP/2 copy of the *http.Transport the pool was given.
+func (p *Pool) h2RoundTripper() http.RoundTripper {
+	if p.h2 != nil {
+		return p.h2
+	}
+	return H2
+}
+
+// teTrailers is the one TE value HTTP/2 lets through (RFC 9113,
+// 8.2.2), which gRPC servers expect.
+var teTrailers = []string{"trailers"}
+
+// keepTETrailers puts "TE: trailers" back on an HTTP/2 call when the
+// client sent it: TE is hop-by-hop and so dropped with the others, but a
+// gRPC client sends it to say that it understands trailers, and some
+// servers refuse a call without it.
+func keepTETrailers(out, in http.Header) {
+	for _, v := range in["Te"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), "trailers") {
+				out["Te"] = teTrailers
+				return
+			}
+		}
+	}
+}
+
+// streamWithTrailers readies the answer to an HTTP/2 call, whose
+// trailers come after its body, to be streamed: without a length, so
+// that an HTTP/1.1 client gets it chunked, which is the only way trailers
+// reach it, and flushed after each write (copyBody), so that a gRPC
+// stream's messages are not held back.
+func streamWithTrailers(dst http.Header, resp *http.Response) {
+	delete(dst, "Content-Length")
+	resp.ContentLength = -1
+}
