@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -8,10 +10,19 @@ import (
 // H2 is the client of calls sent over HTTP/2 (Outbound.HTTP2, the calls
 // of a gRPC API) for every pool whose PoolConfig names no transport: h2c
 // with prior knowledge to http:// targets, h2 negotiated by ALPN to
-// https:// ones, never HTTP/1.1, since gRPC cannot run over it. It is
-// built from NewTransport, so it dials as every other upstream
-// connection is dialled.
-var H2 = NewH2Transport(NewTransport())
+// https:// ones, never HTTP/1.1, since gRPC cannot run over it. Its
+// connections are dialled by Transport's DialContext, looked up at each
+// dial, so that whatever governs the dialling of the other upstream
+// connections governs these too.
+var H2 = newSharedH2()
+
+func newSharedH2() *http.Transport {
+	t := NewH2Transport(NewTransport())
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return Transport.DialContext(ctx, network, addr)
+	}
+	return t
+}
 
 // NewH2Transport returns a copy of t that speaks HTTP/2 only: h2c (prior
 // knowledge) to http:// URLs, and h2 over TLS to https:// ones. It keeps
