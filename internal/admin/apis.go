@@ -18,6 +18,8 @@ type apiRequest struct {
 	Params        *[]model.Param `json:"params"`
 	BackendPath   *string        `json:"backendPath"`
 	BackendMethod *string        `json:"backendMethod"`
+	GRPC          *bool          `json:"grpc"`
+	WebSocket     *bool          `json:"websocket"`
 }
 
 // apply copies the fields present in req onto a.
@@ -30,6 +32,8 @@ func (req *apiRequest) apply(a *model.API) {
 	set(&a.Params, req.Params)
 	set(&a.BackendPath, req.BackendPath)
 	set(&a.BackendMethod, req.BackendMethod)
+	set(&a.GRPC, req.GRPC)
+	set(&a.WebSocket, req.WebSocket)
 }
 
 func (s *server) createAPI(w http.ResponseWriter, r *http.Request) error {

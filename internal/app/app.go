@@ -87,6 +87,13 @@ type Config struct {
 	// gateway.DefaultMinBodyRate unless told otherwise).
 	BodyTimeout time.Duration
 	MinBodyRate int64
+	// H2C serves cleartext HTTP/2 (prior knowledge) on a data listener
+	// without TLS, beside HTTP/1.1; with TLS, HTTP/2 is always offered.
+	H2C bool
+	// WebSocketIdleTimeout and WebSocketMaxDuration bound a WebSocket
+	// tunnel (see gateway.Config); 0 takes the gateway's defaults.
+	WebSocketIdleTimeout time.Duration
+	WebSocketMaxDuration time.Duration
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -219,6 +226,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		BodyTimeout:    cfg.BodyTimeout,
 		MinBodyRate:    cfg.MinBodyRate,
 		Logger:         s.log,
+
+		WebSocketIdleTimeout: cfg.WebSocketIdleTimeout,
+		WebSocketMaxDuration: cfg.WebSocketMaxDuration,
 	})
 	adminHandler := admin.New(admin.Config{
 		Store:    st,
@@ -244,6 +254,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// oversized headers with an envelope; net/http's is a backstop.
 		MaxHeaderBytes: 2 * maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		Protocols:      dataProtocols(cfg.H2C),
+	}
+	if t, ok := dataHandler.(interface{ CloseTunnels() }); ok {
+		s.data.RegisterOnShutdown(t.CloseTunnels)
 	}
 	s.admin = &http.Server{
 		Handler:           mux,
@@ -267,14 +281,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tls: %w", err)
 		}
-		s.data.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.data.TLSConfig = dataTLSConfig(cert)
 		s.dataLn = tls.NewListener(s.dataLn, s.data.TLSConfig)
 	}
 	s.serving = true
 	go s.serve(s.data, s.dataLn)
 	go s.serve(s.admin, s.adminLn)
 	s.log.Info("tollgate started", "listen", s.dataLn.Addr().String(), "admin", s.adminLn.Addr().String(),
-		"data", cfg.DataDir, "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "")
+		"data", cfg.DataDir, "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
 	ok = true
 	return s, nil
 }

@@ -36,6 +36,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
 	fs.StringVar(&cfg.UpstreamClient, "upstream-client", proxy.UpstreamClient(), "client for http:// backends: h1 (Tollgate's own HTTP/1.1 client) or std (net/http's Transport, which https:// backends always use); the default is $TOLLGATE_UPSTREAM_CLIENT, else h1")
 	backendAllow := fs.String("backend-allow", "", "loopback and private `CIDR`s (comma-separated) that backends saved by tenants may reach; the operator's may reach any (docs/security.md, Egress policy)")
+	fs.BoolVar(&cfg.H2C, "h2c", false, "serve cleartext HTTP/2 (prior knowledge, as gRPC clients speak it) beside HTTP/1.1 on a data listener without TLS; with TLS, HTTP/2 is always offered")
+	fs.DurationVar(&cfg.WebSocketIdleTimeout, "websocket-idle-timeout", gateway.DefaultWebSocketIdleTimeout, "close a WebSocket tunnel once no byte went either way for this `duration`")
+	fs.DurationVar(&cfg.WebSocketMaxDuration, "websocket-max-duration", gateway.DefaultWebSocketMaxDuration, "close a WebSocket tunnel once it has been open this `duration`")
 	zone := fs.String("time-zone", "Local", "IANA time `zone` (Asia/Shanghai, UTC) whose midnight resets daily quotas and delimits the days of usage and bills; Local is the machine's")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -60,6 +63,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitUsage{"--backend-allow: " + err.Error()}
 	}
 	cfg.BackendAllow = allow
+	if cfg.WebSocketIdleTimeout <= 0 || cfg.WebSocketMaxDuration <= 0 {
+		return exitUsage{"--websocket-idle-timeout and --websocket-max-duration must be positive"}
+	}
 	loc, err := time.LoadLocation(*zone)
 	if err != nil {
 		return exitUsage{"--time-zone: " + err.Error()}

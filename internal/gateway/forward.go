@@ -12,7 +12,12 @@ import (
 // to the client through a settlingWriter, which settles the call when the
 // status arrives, but in the market dialect, where it is held back to be
 // wrapped (see proxyWrapped). Either way the call is sent upstream once:
-// whatever it reserved at admission is settled once, after it.
+// whatever it reserved at admission is settled once, after it. A gRPC or
+// WebSocket API is never wrapped, not even in the market dialect, as the
+// envelope would break its framing: it is settled, and charged, by its
+// status as any streamed answer is; a WebSocket handshake that the API
+// admits is tunnelled (see upgrade), while an Upgrade header on any other
+// API is dropped as hop-by-hop and the call goes on as plain HTTP.
 func (g *Gateway) proxy(c *Call) error {
 	c.proxied = true
 	b := c.Env.Backend
@@ -20,11 +25,16 @@ func (g *Gateway) proxy(c *Call) error {
 		c.upstreamErr = true
 		return errcode.Newf(errcode.Unavailable, "no backend configured for %s", c.Env.Environment)
 	}
-	if c.Env.Group.Dialect == errcode.DialectMarket {
+	if c.Env.Group.Dialect == errcode.DialectMarket && !c.API.GRPC && !c.API.WebSocket {
 		return g.proxyWrapped(c)
 	}
 	c.sw = settlingWriter{ResponseWriter: c.W, g: g, c: c}
-	err := g.forward(c, &c.sw)
+	var err error
+	if c.API.WebSocket && proxy.IsWebSocketUpgrade(c.R) {
+		err = g.upgrade(c, &c.sw)
+	} else {
+		err = g.forward(c, &c.sw)
+	}
 	if c.sw.err != nil {
 		// Nothing reached the client: the edge can answer.
 		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
@@ -46,6 +56,7 @@ func (g *Gateway) forward(c *Call, w http.ResponseWriter) error {
 		Method:    c.API.UpstreamMethod(c.R.Method),
 		Path:      c.API.UpstreamPath(c.pathBuf, c.Match, c.Path),
 		RequestID: c.RequestID,
+		HTTP2:     c.API.GRPC,
 	})
 	c.Result = res
 	if be := c.body.failed(); err != nil && be != nil {

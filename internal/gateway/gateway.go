@@ -75,6 +75,13 @@ type Config struct {
 	// Logger gets what an operator must see that the access log does not
 	// say: a stage that panicked, with its stack. Nil is slog.Default().
 	Logger *slog.Logger
+	// WebSocketIdleTimeout closes a WebSocket tunnel once no byte went
+	// either way for this long, and WebSocketMaxDuration once it has been
+	// open this long; 0 takes DefaultWebSocketIdleTimeout and
+	// DefaultWebSocketMaxDuration. They bound what a tenant's callers can
+	// hold open, whatever the backend does.
+	WebSocketIdleTimeout time.Duration
+	WebSocketMaxDuration time.Duration
 }
 
 // Gateway is the data plane's http.Handler.
@@ -89,6 +96,11 @@ type Gateway struct {
 	maxWrapped int64
 	// bodyTimeout and bodyRateGrace are Config's, defaulted.
 	bodyTimeout, bodyRateGrace time.Duration
+	// wsIdle and wsMax are the WebSocket limits, defaulted; closing is
+	// closed by CloseTunnels.
+	wsIdle, wsMax time.Duration
+	closing       chan struct{}
+	closeOnce     sync.Once
 }
 
 // New returns the data plane handler for cfg. The pipeline is built here,
@@ -125,6 +137,14 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		g.cfg.Logger = slog.Default()
 	}
+	g.wsIdle, g.wsMax = cfg.WebSocketIdleTimeout, cfg.WebSocketMaxDuration
+	if g.wsIdle <= 0 {
+		g.wsIdle = DefaultWebSocketIdleTimeout
+	}
+	if g.wsMax <= 0 {
+		g.wsMax = DefaultWebSocketMaxDuration
+	}
+	g.closing = make(chan struct{})
 	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
 	g.stages = g.pipeline()
 	return g

@@ -115,7 +115,10 @@ func (a *API) Validate() error {
 	if err := declared(backendVars, a.Params); err != nil {
 		return err
 	}
-	return ValidateMethod("backendMethod", a.BackendMethod)
+	if err := ValidateMethod("backendMethod", a.BackendMethod); err != nil {
+		return err
+	}
+	return a.ValidateProtocols()
 }
 
 // declared returns errcode.PathParamsUndefined naming the first of vars

@@ -135,6 +135,15 @@ type API struct {
 	BackendMethod string    `json:"backendMethod"`
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
+
+	// GRPC sends the API's calls to the backend over HTTP/2 (h2c to an
+	// http:// target, h2 over TLS to an https:// one) and passes the
+	// response trailers back, as gRPC needs (see ValidateProtocols).
+	GRPC bool `json:"grpc,omitempty"`
+	// WebSocket lets a call that asks to switch to the WebSocket protocol
+	// through to the backend, and tunnels the connection once the backend
+	// agreed (see ValidateProtocols).
+	WebSocket bool `json:"websocket,omitempty"`
 }
 
 // Backend types.

@@ -16,19 +16,21 @@ var anyPolicy *egress.Policy
 
 // Clients are the upstream clients of one egress origin: H1 for plain-http
 // targets, Std for https ones (and for http ones under the "std" upstream
-// client). Both dial through the egress policy's Control hook, so that
+// client, and WebSocket tunnels), H2 for HTTP/2 calls (gRPC). All dial through the egress policy's Control hook, so that
 // every connection, whatever name it was dialled by, is checked on the
 // address it goes to. Keep-alive connections live here: a pool of one
 // origin never reuses a connection another origin dialled.
 type Clients struct {
 	H1  *H1Transport
 	Std *http.Transport
+	H2  *http.Transport
 }
 
 // NewClients returns the clients of backends saved by origin under p.
 func NewClients(p *egress.Policy, origin egress.Origin) *Clients {
 	control := p.Control(origin)
-	return &Clients{H1: &H1Transport{Control: control}, Std: newTransport(control)}
+	std := newTransport(control)
+	return &Clients{H1: &H1Transport{Control: control}, Std: std, H2: NewH2Transport(std)}
 }
 
 // Upstream holds the clients of each origin under one egress policy. A
@@ -72,6 +74,7 @@ func (u *Upstream) CloseIdleConnections() {
 	for _, c := range []*Clients{u.operator, u.tenant} {
 		c.H1.CloseIdleConnections()
 		c.Std.CloseIdleConnections()
+		c.H2.CloseIdleConnections()
 	}
 }
 

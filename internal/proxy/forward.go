@@ -21,14 +21,23 @@ type Outbound struct {
 	Path string
 	// RequestID is sent as X-Request-Id and kept on the response.
 	RequestID string
+	// HTTP2 sends the call over HTTP/2 (see H2), as gRPC needs: h2c to an
+	// http:// target, h2 over TLS to an https:// one. The response's
+	// trailers reach the client either way.
+	HTTP2 bool
 }
 
 // Result is what a call came to, for metrics and the access log.
 type Result struct {
 	// Status is the status written to the client; 0 when nothing was.
 	Status int
-	// BytesOut counts the body bytes written to the client.
+	// BytesOut counts the body bytes written to the client (through a
+	// tunnel, the bytes the backend sent after the switch).
 	BytesOut int64
+	// BytesIn counts the client's bytes sent through a tunnel after a
+	// protocol switch (see Pool.Upgrade); a request body is counted by
+	// the gateway.
+	BytesIn int64
 	// Upstream is the time from sending the request to its response
 	// headers; zero when nothing was sent.
 	Upstream time.Duration
@@ -79,7 +88,7 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 	ctx := r.Context()
 	var resp *http.Response
 	var start time.Time
-	if h1 := p.h1(t); h1 != nil {
+	if h1 := p.h1(t); h1 != nil && !o.HTTP2 {
 		// H1Transport bounds the wait for the head with a connection
 		// deadline and follows r's context itself: the request is a copy
 		// of r that keeps its context, and nothing else is derived.
@@ -95,11 +104,16 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 		defer cancel(nil)
 		out := r.WithContext(ctx)
 		p.prepare(x, out, r, t, o)
+		rt := p.roundTripper()
+		if o.HTTP2 {
+			keepTETrailers(out.Header, r.Header)
+			rt = p.h2RoundTripper()
+		}
 		// The timer bounds the wait for headers only: a body that
 		// streams for longer than the timeout after them is not cut.
 		timer := time.AfterFunc(p.timeout, func() { cancel(errHeaderTimeout) })
 		start = time.Now()
-		resp, err = p.roundTripper().RoundTrip(out)
+		resp, err = rt.RoundTrip(out)
 		fired := !timer.Stop()
 		res.Upstream = time.Since(start)
 		if err == nil && fired {
@@ -122,6 +136,9 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 	copyEndToEnd(dst, resp.Header)
 	if o.RequestID != "" {
 		dst["X-Request-Id"] = x.vals[2:3:3]
+	}
+	if o.HTTP2 {
+		streamWithTrailers(dst, resp)
 	}
 	w.WriteHeader(resp.StatusCode)
 	res.Status, res.Started = resp.StatusCode, true

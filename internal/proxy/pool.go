@@ -69,6 +69,7 @@ type Pool struct {
 	clients   *Clients
 	name      string
 	log       *slog.Logger
+	h2        http.RoundTripper // nil: clients' H2, or H2
 }
 
 // target is one backend URL and its passive health.
@@ -106,6 +107,11 @@ func NewPool(c PoolConfig) (*Pool, error) {
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	if t, ok := c.Transport.(*http.Transport); ok {
+		// HTTP/2 calls keep the given transport's dialer and TLS
+		// settings (its trusted roots).
+		p.h2 = NewH2Transport(t)
 	}
 	for k, v := range c.Headers {
 		p.headers.Set(k, v)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupPages", testGroupPages},
 		{"APIs", testAPIs},
 		{"APIRules", testAPIRules},
+		{"APIProtocols", testAPIProtocols},
 		{"Backends", testBackends},
 		{"Revisions", testRevisions},
 		{"Deployments", testDeployments},
