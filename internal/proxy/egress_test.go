@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -100,5 +101,21 @@ func testRedirectNotFollowed(t *testing.T) {
 	w, _, err := forward(p, httptest.NewRequest("GET", "/x", nil), Outbound{})
 	if err != nil || w.Code != http.StatusFound || w.Header().Get("Location") != "http://169.254.169.254/latest/meta-data/" {
 		t.Errorf("got %d %v %v, want the 302 passed on", w.Code, w.Header(), err)
+	}
+}
+
+// TestEgressAtDialHTTP2: a gRPC (HTTP/2) call to a tenant's backend is
+// dialled through the tenant's egress policy too, not through the shared
+// HTTP/2 client.
+func TestEgressAtDialHTTP2(t *testing.T) {
+	echo := proxytest.Echo(t, "echo")
+	_, port, _ := net.SplitHostPort(echo.Listener.Addr().String())
+	up := NewUpstream(egress.New(nil))
+	defer up.CloseIdleConnections()
+	p := newPool(t, PoolConfig{URLs: []string{"http://localhost:" + port}, Clients: up.For(egress.Tenant),
+		Name: "g-1/online", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	_, _, err := forward(p, httptest.NewRequest("POST", "/grpc.health.v1.Health/Check", nil), Outbound{HTTP2: true})
+	if !errcode.Has(err, errcode.SourceUnavailable) {
+		t.Fatalf("got %v, want SOURCE_UNAVAILABLE from the tenant's policy", err)
 	}
 }
