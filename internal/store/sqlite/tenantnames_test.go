@@ -81,9 +81,9 @@ func TestTenantNamesMigration(t *testing.T) {
 		`SELECT COUNT(*) FROM authorizations`: 1,
 		// The older of the colliding names gets the key, the newer keeps
 		// NULL; the full-width name is keyed by its ASCII form.
-		`SELECT COUNT(*) FROM groups WHERE id = 'g-1' AND name_key = 'shop'`:  1,
-		`SELECT COUNT(*) FROM groups WHERE id = 'g-2' AND name_key IS NULL`:   1,
-		`SELECT COUNT(*) FROM groups WHERE id = 'g-3' AND name_key = 'shop2'`: 1,
+		`SELECT COUNT(*) FROM groups WHERE id = 'g-1' AND name_key = 'shop'`:   1,
+		`SELECT COUNT(*) FROM groups WHERE id = 'g-2' AND name_key IS NULL`:    1,
+		`SELECT COUNT(*) FROM groups WHERE id = 'g-3' AND name_key = 'shop2'`:  1,
 		`SELECT COUNT(*) FROM users WHERE name = 'Alice' AND name_key IS NULL`: 1,
 	} {
 		if got := count(q); got != want {
