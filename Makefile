@@ -6,8 +6,16 @@ GO ?= go
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-build: ## build bin/tollgate
-	$(GO) build -o bin/tollgate ./cmd/tollgate
+# The version and the commit `tollgate version` prints, from git; "devel"
+# and "unknown" outside a git checkout. GOFLAGS=-buildvcs=false builds
+# record no commit of their own, so it is passed here.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/tollgate-gw/tollgate/internal/version.version=$(VERSION) \
+	-X github.com/tollgate-gw/tollgate/internal/version.commit=$(COMMIT)
+
+build: ## build bin/tollgate, with its version and commit from git
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tollgate ./cmd/tollgate
 
 run: ## run Tollgate with the demo group (data :8080, admin 127.0.0.1:9080)
 	$(GO) run ./cmd/tollgate serve

@@ -2,8 +2,8 @@
 # bench/engines/run.sh and scripts/bench.sh. Bash only; needs wrk, nginx,
 # curl, taskset, pgrep and awk (any awk).
 #
-# The method (docs/benchmarks.md, DESIGN.md "What we measured before writing
-# a line"): wrk with one thread pinned to CPU 0; the backend and the proxy
+# The method (docs/benchmarks.md, docs/architecture.md "Performance
+# budget"): wrk with one thread pinned to CPU 0; the backend and the proxy
 # under test pinned to CPU 1 with one worker each (nginx worker_processes 1,
 # Go GOMAXPROCS=1); all targets measured in the same run, interleaved round by
 # round (the order rotates every round), after one warm-up per target; the

@@ -39,7 +39,9 @@ type Config struct {
 	// before the response is written, so that a client that gets its
 	// answer finds the data plane already serving the change.
 	OnChange func()
-	// Logger receives the causes of 5xx answers. Nil discards them.
+	// Logger receives the causes of 5xx answers (ERROR) and one line per
+	// write, who made it and its result (INFO; auditlog.go). Nil
+	// discards them.
 	Logger *slog.Logger
 	// Counter is the data plane's counter, shared so that both planes
 	// count alike: it remembers the nonces of signed calls (a nonce used

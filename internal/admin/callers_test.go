@@ -46,8 +46,8 @@ func TestCallerRefusals(t *testing.T) {
 		{"rotate with a negative grace", "POST", acct + "/keys/" + a.key.ak + "/rotate", `{"graceSeconds":-1}`, 400, "APIGW_PARAM_VALUE_INVALID", "graceSeconds"},
 		{"unknown key", "GET", acct + "/keys/TGNOSUCHKEY", ``, 404, "APIGATEWAY_NOT_FOUND", "key TGNOSUCHKEY"},
 
-		{"user name taken in another account", "POST", acct + "/users", `{"name":"bravo-dev"}`, 409, "ALREADY_EXISTS", "name"},
-		{"user e-mail taken", "POST", acct + "/users", `{"name":"new","email":"BRAVO-DEV@example.com"}`, 409, "ALREADY_EXISTS", "email"},
+		{"user name taken in the account, other case", "POST", acct + "/users", `{"name":"ACME-DEV"}`, 409, "ALREADY_EXISTS", "name"},
+		{"user e-mail taken", "POST", acct + "/users", `{"name":"new","email":"ACME-DEV@example.com"}`, 409, "ALREADY_EXISTS", "email"},
 		{"user password short", "POST", acct + "/users", `{"name":"new","password":"short"}`, 400, "APIGW_PARAM_VALUE_INVALID", "password"},
 		{"user name invalid", "POST", acct + "/users", `{"name":"a/b"}`, 400, "APIGW_PARAM_VALUE_INVALID", "name"},
 		{"user rename", "PATCH", acct + "/users/acme-dev", `{"name":"x"}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "name"},
@@ -62,6 +62,13 @@ func TestCallerRefusals(t *testing.T) {
 
 		{"blacklist bad address", "POST", "/v1/blacklist", `{"kind":"ip","value":"10.0.0.256"}`, 400, "APIGW_PARAM_VALUE_INVALID", "value"},
 		{"blacklist unknown kind", "POST", "/v1/blacklist", `{"kind":"asn","value":"1"}`, 400, "APIGW_PARAM_VALUE_INVALID", "kind"},
+		{"blacklist of every IPv4 address", "POST", "/v1/blacklist", `{"kind":"ip","value":"0.0.0.0/0"}`, 400, "APIGW_PARAM_VALUE_INVALID", "every IPv4 address"},
+		{"blacklist of every IPv4 address, host bits set", "POST", "/v1/blacklist", `{"kind":"ip","value":"203.0.113.7/0"}`, 400, "APIGW_PARAM_VALUE_INVALID", "every IPv4 address"},
+		{"blacklist of every IPv6 address", "POST", "/v1/blacklist", `{"kind":"ip","value":"::/0"}`, 400, "APIGW_PARAM_VALUE_INVALID", "every IPv6 address"},
+		{"blacklist of every mapped IPv4 address", "POST", "/v1/blacklist", `{"kind":"ip","value":"::ffff:0:0/96"}`, 400, "APIGW_PARAM_VALUE_INVALID", "every IPv4 address"},
+		{"blacklist with the value twice", "POST", "/v1/blacklist", `{"kind":"ip","value":"192.0.2.9","value":"0.0.0.0/1"}`, 400, "APIGW_PARAM_VALUE_INVALID", "value"},
+		{"group with the name twice, other case", "POST", "/v1/groups", `{"name":"s","Name":"t"}`, 400, "APIGW_PARAM_VALUE_INVALID", "Name"},
+		{"backend with a header twice, other case", "PUT", g + "/backends/test", `{"type":"mock","headers":{"X-A":"1","x-a":"2"}}`, 400, "APIGW_PARAM_VALUE_INVALID", "headers.x-a"},
 		{"unknown blacklist entry", "DELETE", "/v1/blacklist/bl-nothere", ``, 404, "APIGATEWAY_NOT_FOUND", "blacklist entry bl-nothere"},
 
 		{"authorization again", "POST", g + "/authorizations", `{"environment":"test","pin":"acme"}`, 409, "APIGATEWAY_ACCESSKEYAUTH_ISREPEAT", ""},

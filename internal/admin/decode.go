@@ -26,6 +26,9 @@ const MaxBodyBytes = 1 << 20
 //   - a field dst does not have, at any depth: ArgumentNotSupport naming
 //     it ("params[1].format"). Names must match exactly, where
 //     encoding/json alone would accept "NAME" for "name";
+//   - a key given twice in one object, at any depth, or in two spellings
+//     encoding/json takes for one field ("name" and "Name"):
+//     ParamValueInvalid naming the key (duplicatekeys.go);
 //   - a value of the wrong type: ParamValueInvalid naming the field.
 //
 // A field given as null is the same as a field left out.
@@ -78,6 +81,9 @@ func decodeBody(body []byte, dst any) error {
 	}
 	if _, ok := raw.(map[string]any); !ok {
 		return bodyInvalid("a JSON object is required")
+	}
+	if err := duplicateKeys(body); err != nil {
+		return err
 	}
 	if err := knownFields(raw, reflect.TypeOf(dst).Elem(), ""); err != nil {
 		return err

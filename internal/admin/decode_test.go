@@ -33,6 +33,13 @@ func TestDecode(t *testing.T) {
 		{"two objects", `{}{}`, errcode.ParamValueInvalid, ""},
 		{"empty", ``, errcode.ParamValueInvalid, ""},
 		{"too big", `{"name":"` + strings.Repeat("x", MaxBodyBytes) + `"}`, errcode.ParamValueInvalid, ""},
+		// A key given twice: encoding/json keeps the last, a proxy or a
+		// log in front of the API may read the first.
+		{"duplicate key", `{"name":"a","method":"GET","name":"b"}`, errcode.ParamValueInvalid, "name"},
+		{"duplicate key, other case", `{"name":"a","Name":"b"}`, errcode.ParamValueInvalid, "Name"},
+		{"duplicate key, long s", `{"description":"a","de\u017Fcription":"b"}`, errcode.ParamValueInvalid, "de\u017Fcription"},
+		{"duplicate key in a nested object", `{"params":[{"name":"a"},{"name":"b","in":"query","name":"c"}]}`, errcode.ParamValueInvalid, "params[1].name"},
+		{"same key in two objects", `{"params":[{"name":"a"},{"name":"b"}]}`, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

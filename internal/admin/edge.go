@@ -20,11 +20,17 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // edge adapts a route's handler to http.Handler. It is the only place that
 // writes errors: it names the request, checks the token and the query,
 // runs the handler and renders what it returns in the jdcloud envelope,
-// in the language of Accept-Language.
+// in the language of Accept-Language. It logs every write (auditlog.go).
 func (s *server) edge(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
+		var code string // the refusal's, for the audit line of a write
+		if isWrite(r.Method) {
+			rec := &statusRecorder{ResponseWriter: w}
+			w = rec
+			defer func() { s.logWrite(r.Context(), r, rt, id, rec.status, code) }()
+		}
 		err := s.serve(rt, w, r)
 		if err == nil {
 			return
@@ -42,6 +48,7 @@ func (s *server) edge(rt route) http.Handler {
 			w.Header().Set("Connection", "close")
 		}
 		e := errcode.Write(w, errcode.DialectJDCloud, lang, id, err)
+		code = e.Cond.Code()
 		if e.Cond.HTTP() >= 500 {
 			s.log.Error("admin request failed", "requestId", id, "method", r.Method, "path", r.URL.Path,
 				"code", e.Cond.Code(), "err", err)

@@ -4,7 +4,7 @@ import "net/http"
 
 // JDCloud3 is JD Cloud's JDCLOUD3-HMAC-SHA256: JDCLOUD2 with a stricter
 // canonical form, that of JD's current signers and of the 31 published
-// cases in ../shared/vectors/jdcloud3-signer-cases.json, all of which
+// cases in testdata/jdcloud3/jdcloud3-signer-cases.json, all of which
 // verify:
 //
 //   - URI: a leading '/' added; '+' is a space; escapes decoded (a bad one

@@ -16,7 +16,7 @@ import (
 )
 
 // jdVector is one entry of jdcloud3-signer-cases.json (see
-// ../shared/vectors/README.md).
+// testdata/jdcloud3/README.md).
 type jdVector struct {
 	Number        string `json:"序号"`
 	Case          string `json:"测试用例"`
@@ -32,29 +32,16 @@ type jdVector struct {
 	Authorization string `json:"Authorization"`
 }
 
-// vectorsDir returns the shared vectors directory: $TOLLGATE_VECTORS, or
-// ../shared/vectors beside the repository root (the directory holding
-// go.mod). It fails the test when there is none: these vectors are the
-// proof of compatibility and must not be skipped silently.
+// vectorsDir returns the directory of the vectors: $TOLLGATE_VECTORS, or
+// the copy in testdata/jdcloud3 (see its README.md for where they come
+// from). A missing file fails the test: these vectors are the proof of
+// compatibility and must not be skipped silently.
 func vectorsDir(t *testing.T) string {
 	t.Helper()
 	if d := os.Getenv("TOLLGATE_VECTORS"); d != "" {
 		return d
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "vectors")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory; set TOLLGATE_VECTORS")
-		}
-		dir = parent
-	}
+	return filepath.Join("testdata", "jdcloud3")
 }
 
 func loadJDVectors(t *testing.T) []jdVector {

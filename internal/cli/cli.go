@@ -21,6 +21,7 @@ func commands() []command {
 		{"errors", "print the error catalogue", runErrors},
 		{"call", "sign and send a request to a protected API, print the answer", runCall},
 		{"repair", "quarantine the damaged state serve refuses, and print what was lost", runRepair},
+		{"version", "print the version, the commit and the Go version", runVersion},
 	}
 }
 
@@ -32,6 +33,9 @@ func (e exitUsage) Error() string { return e.msg }
 // Main runs the subcommand named by args[0] and returns the process exit
 // code: 0 on success, 1 on failure, 2 on a usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {

@@ -12,8 +12,8 @@ import (
 )
 
 // This test holds the catalogue to the seed files themselves: it parses
-// every table of the five pages in ../shared/seeds (beside the repository
-// root, or $TOLLGATE_SEEDS) and fails when a row is missing from the
+// every table of the five pages in testdata/seeds (or $TOLLGATE_SEEDS)
+// and fails when a row is missing from the
 // catalogue, answers with another status, or is worded otherwise in the
 // seed's language; and when the catalogue holds a code no seed has.
 
@@ -140,28 +140,15 @@ func (r seedRow) mismatches(e *Entry) []string {
 	return out
 }
 
-// seedDir returns the seed folder: $TOLLGATE_SEEDS, or shared/seeds beside
-// the repository root, which is the nearest folder up from here with a
-// go.mod.
+// seedDir returns the seed folder: $TOLLGATE_SEEDS, or the copy of the
+// five pages in testdata/seeds (see its README.md for where they come
+// from).
 func seedDir(t *testing.T) string {
 	t.Helper()
 	if dir := os.Getenv("TOLLGATE_SEEDS"); dir != "" {
 		return dir
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "seeds")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory; set TOLLGATE_SEEDS")
-		}
-		dir = parent
-	}
+	return filepath.Join("testdata", "seeds")
 }
 
 // readSeeds parses the five seed pages, each by the shape of its tables.

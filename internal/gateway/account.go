@@ -65,7 +65,10 @@ func (g *Gateway) account(c *Call) error {
 			e.Group, e.Environment = c.Env.Group.ID, string(c.Env.Environment)
 		}
 		if c.API != nil {
-			e.API = c.API.Labels.API
+			e.API, e.APIName = c.API.Labels.API, c.API.Name
+		}
+		if k := c.Caller; k != nil {
+			e.Pin, e.User, e.AccessKey = k.Pin, k.User, k.AccessKey
 		}
 		l.Log(e)
 	}

@@ -10,10 +10,10 @@ type stage struct {
 	always bool
 }
 
-// pipeline is the request path, in the order of DESIGN.md. The order is
-// part of the contract: when several things are wrong with a request, the
-// earliest stage's error is the one returned. This list is the one place
-// that fixes it.
+// pipeline is the request path, in the order of docs/architecture.md ("The
+// pipeline"). The order is part of the contract: when several things are
+// wrong with a request, the earliest stage's error is the one returned.
+// This list is the one place that fixes it.
 func (g *Gateway) pipeline() []stage {
 	return []stage{
 		{name: "accept", run: g.accept},             // request id, size limits, load shedding

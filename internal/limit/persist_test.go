@@ -42,6 +42,16 @@ func copyDir(t *testing.T, dir string) string {
 	return to
 }
 
+// pauseCompaction holds every compaction, the background compactor's and
+// a caller's, off until resume is called, so that a copy of the directory
+// taken meanwhile is one a crash could leave: no snapshot is renamed into
+// place and no segment removed while the files are read one by one.
+// Counting goes on; only compaction waits.
+func (m *Memory) pauseCompaction() (resume func()) {
+	m.compactMu.Lock()
+	return m.compactMu.Unlock
+}
+
 // state is what a restart must keep of a Memory.
 type state struct {
 	remaining map[Key]int64
@@ -200,7 +210,13 @@ func TestPersistCompactionUnderLoad(t *testing.T) {
 	}
 	wg.Wait()
 	m.Sync(ctx)
+	// The background compactor may still be running on the last
+	// trigger; copying files while it renames the snapshot into place and
+	// removes segments would read a directory no crash can leave. Paused,
+	// the copy is the directory as a kill -9 between compactions leaves it.
+	resume := m.pauseCompaction()
 	crashed := copyDir(t, dir)
+	resume()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits of the callers' fields.
@@ -40,9 +42,10 @@ func asciiWord(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
-// NormalizeEmail returns addr checked and lower-cased, as it is stored
-// and compared: a bare address (no display name), at most MaxEmailLen
-// bytes. "" stays "".
+// NormalizeEmail returns addr checked, in Unicode NFKC and lower-cased,
+// as it is stored and compared (so a full-width address is the same
+// address as its ASCII spelling): a bare address (no display name), at
+// most MaxEmailLen bytes. "" stays "".
 func NormalizeEmail(addr string) (string, error) {
 	if addr == "" {
 		return "", nil
@@ -54,7 +57,7 @@ func NormalizeEmail(addr string) (string, error) {
 	if len(addr) > MaxEmailLen {
 		return "", invalid("email", "%d bytes, at most %d allowed", len(addr), MaxEmailLen)
 	}
-	return strings.ToLower(addr), nil
+	return strings.ToLower(norm.NFKC.String(addr)), nil
 }
 
 // Valid reports whether s is a known account status.
@@ -290,6 +293,13 @@ func (e *BlacklistEntry) Normalize() error {
 			if p.Addr().Is4In6() {
 				p = netip.PrefixFrom(p.Addr().Unmap(), max(0, p.Bits()-96))
 			}
+			// A range of length 0 covers every address of its family:
+			// 0.0.0.0/0, ::/0, and ::ffff:0:0/96 (every IPv4 address,
+			// mapped), which is 0.0.0.0/0 by now. One such entry would
+			// refuse every caller of every group, a typo away from /8.
+			if p.Bits() == 0 {
+				return invalid("value", "%q covers every %s address; a blacklist entry must leave some callers out (to stop all traffic, take the deployments offline)", e.Value, family(p.Addr()))
+			}
 			e.Value = p.Masked().String()
 		} else {
 			a, err := netip.ParseAddr(e.Value)
@@ -302,4 +312,12 @@ func (e *BlacklistEntry) Normalize() error {
 		return invalid("kind", "%q is not pin or ip", e.Kind)
 	}
 	return ValidateDescription("reason", e.Reason)
+}
+
+// family names the address family of a.
+func family(a netip.Addr) string {
+	if a.Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
 }

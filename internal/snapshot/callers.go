@@ -105,11 +105,13 @@ func compileCallers(cs *model.Callers) (callers, error) {
 	for _, a := range cs.Accounts {
 		accounts[a.Pin] = a.Status
 	}
-	users := make(map[string]*model.User, len(cs.Users))
-	for i := range cs.Users {
-		users[cs.Users[i].Name] = &cs.Users[i]
-	}
 	type roleKey struct{ pin, name string }
+	// Users are keyed by account too: a user name is unique only within
+	// its account, so two tenants may both have an "alice".
+	users := make(map[roleKey]*model.User, len(cs.Users))
+	for i := range cs.Users {
+		users[roleKey{cs.Users[i].Pin, cs.Users[i].Name}] = &cs.Users[i]
+	}
 	roles := make(map[roleKey]*model.Role, len(cs.Roles))
 	for i := range cs.Roles {
 		r := cs.Roles[i]
@@ -147,7 +149,7 @@ func compileCallers(cs *model.Callers) (callers, error) {
 		}
 		if k.User != "" {
 			c.UserHeader = []string{k.User}
-			if u := users[k.User]; u != nil && u.Pin == k.Pin {
+			if u := users[roleKey{k.Pin, k.User}]; u != nil {
 				c.UserFound, c.UserStatus, c.RoleName = true, u.Status, u.Role
 				c.Role = roles[roleKey{k.Pin, u.Role}]
 			}

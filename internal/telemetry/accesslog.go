@@ -17,17 +17,25 @@ type Entry struct {
 	Time        time.Time
 	RequestID   string
 	Group       string
-	API         string
+	API         string // the API's id
+	APIName     string // the API's name, as its owner wrote it
 	Environment string
-	Method      string
-	Path        string // without the query string
-	Status      int
-	Code        string
-	Latency     time.Duration
-	Upstream    time.Duration
-	BytesIn     int64
-	BytesOut    int64
-	Remote      string
+	// Pin, User and AccessKey name the caller: the account, the user
+	// (child account, "" for the account's own key) and the key the
+	// request was signed with; all "" for a group of auth type none, or
+	// before the caller is known. A secret is never logged.
+	Pin       string
+	User      string
+	AccessKey string
+	Method    string
+	Path      string // without the query string
+	Status    int
+	Code      string
+	Latency   time.Duration
+	Upstream  time.Duration
+	BytesIn   int64
+	BytesOut  int64
+	Remote    string
 }
 
 // AccessLog writes one JSON line per call, in the format of log/slog's
@@ -157,8 +165,16 @@ func appendEntry(b []byte, e *Entry) []byte {
 	b = jsontext.AppendString(b, e.Group)
 	b = append(b, `,"api":`...)
 	b = jsontext.AppendString(b, e.API)
+	b = append(b, `,"api_name":`...)
+	b = jsontext.AppendString(b, e.APIName)
 	b = append(b, `,"environment":`...)
 	b = jsontext.AppendString(b, e.Environment)
+	b = append(b, `,"pin":`...)
+	b = jsontext.AppendString(b, e.Pin)
+	b = append(b, `,"user":`...)
+	b = jsontext.AppendString(b, e.User)
+	b = append(b, `,"access_key":`...)
+	b = jsontext.AppendString(b, e.AccessKey)
 	b = append(b, `,"method":`...)
 	b = jsontext.AppendString(b, e.Method)
 	b = append(b, `,"path":`...)

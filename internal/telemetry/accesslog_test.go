@@ -18,8 +18,8 @@ func TestAccessLogWritesJSONLines(t *testing.T) {
 	l := NewAccessLog(&buf, 16)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	l.Log(Entry{
-		Time: at, RequestID: "r-1", Group: "g1", API: "getUser", Environment: "test",
-		Method: "GET", Path: "/users/1", Status: 200, Latency: 1500 * time.Microsecond,
+		Time: at, RequestID: "r-1", Group: "g1", API: "getUser", APIName: "Get a user", Environment: "test",
+		Pin: "acme", User: "dev", AccessKey: "AKDEV", Method: "GET", Path: "/users/1", Status: 200, Latency: 1500 * time.Microsecond,
 		Upstream: time.Millisecond, BytesIn: 3, BytesOut: 50, Remote: "127.0.0.1:5000",
 	})
 	l.Log(Entry{RequestID: "r-2", Status: 404, Code: "NOT_FOUND"})
@@ -40,7 +40,8 @@ func TestAccessLogWritesJSONLines(t *testing.T) {
 	}
 	want := map[string]any{
 		"time": "2026-01-02T03:04:05Z", "msg": "access", "request_id": "r-1", "group": "g1",
-		"api": "getUser", "environment": "test", "method": "GET", "path": "/users/1",
+		"api": "getUser", "api_name": "Get a user", "environment": "test", "pin": "acme", "user": "dev",
+		"access_key": "AKDEV", "method": "GET", "path": "/users/1",
 		"status": 200.0, "code": "", "latency_ms": 1.5, "upstream_latency_ms": 1.0,
 		"bytes_in": 3.0, "bytes_out": 50.0, "remote": "127.0.0.1:5000",
 	}
@@ -123,7 +124,11 @@ func slogLine(e *Entry) string {
 		slog.String("request_id", e.RequestID),
 		slog.String("group", e.Group),
 		slog.String("api", e.API),
+		slog.String("api_name", e.APIName),
 		slog.String("environment", e.Environment),
+		slog.String("pin", e.Pin),
+		slog.String("user", e.User),
+		slog.String("access_key", e.AccessKey),
 		slog.String("method", e.Method),
 		slog.String("path", e.Path),
 		slog.Int("status", e.Status),
@@ -141,8 +146,8 @@ func slogLine(e *Entry) string {
 func TestAppendEntryMatchesSlog(t *testing.T) {
 	at := time.Date(2026, 11, 25, 5, 6, 7, 123456789, time.FixedZone("X", 3600))
 	entries := []Entry{
-		{Time: at, RequestID: "r-1", Group: "g1", API: "getUser", Environment: "test", Method: "GET",
-			Path: "/users/1", Status: 200, Latency: 1500 * time.Microsecond, Upstream: 999 * time.Microsecond,
+		{Time: at, RequestID: "r-1", Group: "g1", API: "a-1", APIName: "getUser", Environment: "test", Method: "GET",
+			Pin: "acme", User: "dev", AccessKey: "AK\"1", Path: "/users/1", Status: 200, Latency: 1500 * time.Microsecond, Upstream: 999 * time.Microsecond,
 			BytesIn: 3, BytesOut: 50, Remote: "127.0.0.1:5000"},
 		{Time: at.UTC().Truncate(time.Second), Status: 499, Code: "CANCELLED", Latency: 3 * time.Hour, BytesIn: -1},
 		{Time: at, Path: "/a\"b\\c\nd\re\tf\x00g\x1f\x7f<>&'", Method: "PATCH", Latency: time.Nanosecond},

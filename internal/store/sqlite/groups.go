@@ -36,14 +36,14 @@ func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, er
 	g.CreatedAt = now()
 	g.UpdatedAt = g.CreatedAt
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := groupNameFree(ctx, tx, g.Name, ""); err != nil {
-			return err
-		}
 		if err := ownerExists(ctx, tx, g.Owner); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			groupArgs(&g)...)
+		if err := groupNameFree(ctx, tx, g.Owner, g.Name, ""); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			append(groupArgs(&g), model.NameKey(g.Name))...)
 		return err
 	})
 	if err != nil {
@@ -122,8 +122,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.G
 				return err
 			}
 		}
-		if g.Name != old.Name {
-			if err := groupNameFree(ctx, tx, g.Name, id); err != nil {
+		// A group given to another owner takes its name into that
+		// owner's names, where it must be free too.
+		if g.Name != old.Name || g.Owner != old.Owner {
+			if err := groupNameFree(ctx, tx, g.Owner, g.Name, id); err != nil {
 				return err
 			}
 		}
@@ -131,10 +133,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.G
 			return err
 		}
 		g.UpdatedAt = now()
-		_, err = tx.ExecContext(ctx, `UPDATE groups SET name = ?, description = ?, dialect = ?, language = ?, owner = ?,
+		_, err = tx.ExecContext(ctx, `UPDATE groups SET name = ?, name_key = ?, description = ?, dialect = ?, language = ?, owner = ?,
 			auth_type = ?, schemes = ?, replay_window_seconds = ?, sign_region = ?, sign_service = ?, allowed_pins = ?,
 			status = ?, updated_at = ? WHERE id = ?`,
-			g.Name, g.Description, g.Dialect, g.Language, g.Owner, g.AuthType, stringList(g.Schemes),
+			g.Name, model.NameKey(g.Name), g.Description, g.Dialect, g.Language, g.Owner, g.AuthType, stringList(g.Schemes),
 			g.ReplayWindowSeconds, g.SignRegion, g.SignService, stringList(g.AllowedPins), g.Status, g.UpdatedAt.UnixMicro(), id)
 		return err
 	})
@@ -210,14 +212,17 @@ func ownerExists(ctx context.Context, q querier, pin string) error {
 	return nil
 }
 
-// groupNameFree refuses a name that a group other than self has.
-func groupNameFree(ctx context.Context, q querier, name, self string) error {
-	taken, err := exists(ctx, q, `SELECT 1 FROM groups WHERE name = ? AND id <> ?`, name, self)
+// groupNameFree refuses a name that a group of the same owner other than
+// self has, compared as model.NameKey: names are unique per tenant, so a
+// tenant never learns from a refusal what another tenant named a group.
+func groupNameFree(ctx context.Context, q querier, owner, name, self string) error {
+	taken, err := exists(ctx, q, `SELECT 1 FROM groups WHERE owner = ? AND name_key = ? AND id <> ?`, owner, model.NameKey(name), self)
 	if err != nil {
 		return err
 	}
 	if taken {
-		return &errcode.Error{Cond: errcode.GroupNameRepeat, Subject: "name", Detail: "another group is named " + strconv.Quote(name)}
+		return &errcode.Error{Cond: errcode.GroupNameRepeat, Subject: "name",
+			Detail: "another group of the same owner is named " + strconv.Quote(name) + " (names are compared ignoring case and Unicode width)"}
 	}
 	return nil
 }

@@ -58,8 +58,8 @@ func (s *Store) CreateKey(ctx context.Context, k model.Key) (model.Key, error) {
 		if k.Kind == model.KeySession {
 			// Sessions do not count against the limit; logins would
 			// otherwise use it up. Each login clears the user's dead ones.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM keys WHERE kind = ? AND user_name = ? AND expires <= ?`,
-				model.KeySession, k.User, k.CreatedAt.UnixMicro()); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM keys WHERE kind = ? AND pin = ? AND user_name = ? AND expires <= ?`,
+				model.KeySession, k.Pin, k.User, k.CreatedAt.UnixMicro()); err != nil {
 				return err
 			}
 		} else {

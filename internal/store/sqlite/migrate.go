@@ -81,8 +81,31 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// foreignKeysOff is the first line of a migration that rebuilds a table
+// other tables refer to. SQLite's way to do that (create the new table,
+// copy, drop the old one, rename) needs foreign keys off: dropping a
+// parent table with them on deletes its rows first, cascading into the
+// children. Such a migration runs with them off on its connection, and
+// PRAGMA foreign_key_check must find nothing before it commits.
+const foreignKeysOff = "-- tollgate:foreign-keys-off"
+
 func apply(ctx context.Context, db *sql.DB, m migration) error {
-	tx, err := db.BeginTx(ctx, nil)
+	// One connection for the pragmas and the transaction: they are
+	// per connection.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fkOff := strings.HasPrefix(m.sql, foreignKeysOff)
+	if fkOff {
+		// Outside the transaction: inside one it is a no-op.
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -90,9 +113,33 @@ func apply(ctx context.Context, db *sql.DB, m migration) error {
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return err
 	}
+	if fkOff {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, time.Now().UnixMicro()); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// foreignKeyCheck fails when a row refers to one that does not exist.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("foreign key check: a row of %s (rowid %v) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

@@ -97,6 +97,10 @@ func Open(ctx context.Context, dir string, sealer *secret.Sealer, opts ...Option
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", file, err)
 	}
+	if err := fillNameKeys(ctx, writer); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", file, err)
+	}
 	if err := checkSealer(ctx, writer, sealer); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", file, err)

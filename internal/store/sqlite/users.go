@@ -28,8 +28,8 @@ func (s *Store) CreateUser(ctx context.Context, u model.User) (model.User, error
 		if err := userUnique(ctx, tx, &u, true); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.Pin, u.Name, u.Email, u.Role, u.Status, u.PasswordHash, u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.Pin, u.Name, u.Email, u.Role, u.Status, u.PasswordHash, u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro(), model.NameKey(u.Name))
 		return err
 	})
 	if err != nil {
@@ -86,8 +86,8 @@ func (s *Store) UpdateUser(ctx context.Context, pin, name string, update func(*m
 			return err
 		}
 		u.UpdatedAt = now()
-		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, role = ?, status = ?, password_hash = ?, updated_at = ? WHERE name = ?`,
-			u.Email, u.Role, u.Status, u.PasswordHash, u.UpdatedAt.UnixMicro(), name)
+		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, role = ?, status = ?, password_hash = ?, updated_at = ? WHERE pin = ? AND name = ?`,
+			u.Email, u.Role, u.Status, u.PasswordHash, u.UpdatedAt.UnixMicro(), pin, name)
 		return err
 	})
 	if err != nil {
@@ -103,30 +103,33 @@ func (s *Store) DeleteUser(ctx context.Context, pin, name string) error {
 		if _, err := getUser(ctx, tx, pin, name); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE name = ?`, name)
+		_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pin = ? AND name = ?`, pin, name)
 		return err
 	})
 }
 
 // userUnique refuses a name (when creating) or an e-mail address another
-// user has, and a role the account does not have.
+// user of the same account has, and a role the account does not have.
+// Names and addresses are unique per account only, so a refusal never
+// tells a tenant what another tenant's users are called or use.
 func userUnique(ctx context.Context, q querier, u *model.User, creating bool) error {
 	if creating {
-		taken, err := exists(ctx, q, `SELECT 1 FROM users WHERE name = ?`, u.Name)
+		taken, err := exists(ctx, q, `SELECT 1 FROM users WHERE pin = ? AND (name = ? OR name_key = ?)`, u.Pin, u.Name, model.NameKey(u.Name))
 		if err != nil {
 			return err
 		}
 		if taken {
-			return &errcode.Error{Cond: errcode.UserNameTaken, Subject: "name", Detail: "another user is named " + strconv.Quote(u.Name)}
+			return &errcode.Error{Cond: errcode.UserNameTaken, Subject: "name",
+				Detail: "another user of the account is named " + strconv.Quote(u.Name) + " (names are compared ignoring case)"}
 		}
 	}
 	if u.Email != "" {
-		taken, err := exists(ctx, q, `SELECT 1 FROM users WHERE email = ? AND name <> ?`, u.Email, u.Name)
+		taken, err := exists(ctx, q, `SELECT 1 FROM users WHERE pin = ? AND email = ? AND name <> ?`, u.Pin, u.Email, u.Name)
 		if err != nil {
 			return err
 		}
 		if taken {
-			return &errcode.Error{Cond: errcode.UserEmailTaken, Subject: "email", Detail: "another user has the address " + strconv.Quote(u.Email)}
+			return &errcode.Error{Cond: errcode.UserEmailTaken, Subject: "email", Detail: "another user of the account has the address " + strconv.Quote(u.Email)}
 		}
 	}
 	if u.Role != "" {

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupAuth", testGroupAuth},
 		{"GroupAuthOnline", testGroupAuthOnline},
 		{"OwnedGroups", testOwnedGroups},
+		{"TenantGroupNames", testTenantGroupNames},
 		{"Accounts", testAccounts},
 		{"MFA", testMFA},
 		{"Users", testUsers},
@@ -191,6 +192,10 @@ func testGroupRules(t *testing.T, s store.Store) {
 
 	_, err := s.CreateGroup(ctx, model.Group{Name: "alpha", Dialect: errcode.DialectJDCloud, Language: errcode.English})
 	wantErr(t, "CreateGroup with a taken name", err, errcode.GroupNameRepeat, "")
+	for _, name := range []string{"Alpha", "ALPHA", "ａｌｐｈａ"} {
+		_, err := s.CreateGroup(ctx, model.Group{Name: name, Dialect: errcode.DialectJDCloud, Language: errcode.English})
+		wantErr(t, "CreateGroup with a taken name spelt "+name, err, errcode.GroupNameRepeat, "")
+	}
 	_, err = s.UpdateGroup(ctx, b.ID, func(g *model.Group) error { g.Name = "alpha"; return nil })
 	wantErr(t, "UpdateGroup to a taken name", err, errcode.GroupNameRepeat, "")
 	if got, _ := s.Group(ctx, b.ID); got.Name != "beta" || !got.UpdatedAt.Equal(b.UpdatedAt) {

@@ -36,8 +36,9 @@ func testUsers(t *testing.T, s store.Store) {
 		subject string
 	}{
 		{"name taken in the account", model.User{Pin: "a", Name: "alice"}, errcode.UserNameTaken, "name"},
-		{"name taken in another account", model.User{Pin: "b", Name: "alice"}, errcode.UserNameTaken, "name"},
-		{"e-mail taken, other case", model.User{Pin: "b", Name: "bob", Email: "ALICE@example.com"}, errcode.UserEmailTaken, "email"},
+		{"name taken in the account, other case", model.User{Pin: "a", Name: "ALICE"}, errcode.UserNameTaken, "name"},
+		{"e-mail taken in the account, other case", model.User{Pin: "a", Name: "bob", Email: "ALICE@example.com"}, errcode.UserEmailTaken, "email"},
+		{"e-mail taken in the account, full-width", model.User{Pin: "a", Name: "bob", Email: "ａｌｉｃｅ@example.com"}, errcode.UserEmailTaken, "email"},
 		{"role of another account", model.User{Pin: "a", Name: "bob", Role: "ops"}, errcode.RoleNotFound, "role"},
 		{"unknown account", model.User{Pin: "c", Name: "bob"}, errcode.ResourceNotFound, "account c"},
 		{"bad name", model.User{Pin: "a", Name: "bob smith"}, errcode.ParamValueInvalid, "name"},
@@ -50,9 +51,18 @@ func testUsers(t *testing.T, s store.Store) {
 		wantErr(t, "CreateUser: "+tt.name, err, tt.cond, tt.subject)
 	}
 
+	// Names and addresses are unique per account: another tenant's users
+	// are no business of b, and a refusal would tell b they exist.
+	if _, err := s.CreateUser(ctx, model.User{Pin: "b", Name: "alice", Email: "alice@example.com", Status: model.UserActive}); err != nil {
+		t.Errorf("CreateUser with another account's user name and address: %v", err)
+	}
+	if got, _ := s.User(ctx, "a", "alice"); got.Email != "alice@example.com" || got.Role != "dev" {
+		t.Errorf("another account's user of the same name changed a's: got %+v", got)
+	}
 	mustUser(t, s, "b", "bob", "bob@example.com", "ops")
 	_, err = s.UpdateUser(ctx, "b", "bob", func(u *model.User) error { u.Email = "alice@example.com"; return nil })
 	wantErr(t, "UpdateUser to a taken e-mail", err, errcode.UserEmailTaken, "email")
+	mustUser(t, s, "a", "bob", "bob@example.com", "")
 	_, err = s.UpdateUser(ctx, "b", "bob", func(u *model.User) error { u.Role = "dev"; return nil })
 	wantErr(t, "UpdateUser to another account's role", err, errcode.RoleNotFound, "role")
 	updated, err := s.UpdateUser(ctx, "a", "alice", func(u *model.User) error {
@@ -66,13 +76,16 @@ func testUsers(t *testing.T, s store.Store) {
 	if got, _ := s.User(ctx, "a", "alice"); got.PasswordHash != "new-hash" || got.Role != "" || got.Status != model.UserDisabled {
 		t.Errorf("User after update: got %+v", got)
 	}
-	_, err = s.UpdateUser(ctx, "b", "alice", func(*model.User) error { return nil })
-	wantErr(t, "UpdateUser through another account", err, errcode.ResourceNotFound, "user alice")
+	_, err = s.UpdateUser(ctx, "a", "bob2", func(*model.User) error { return nil })
+	wantErr(t, "UpdateUser of no user", err, errcode.ResourceNotFound, "user bob2")
+	if got, _ := s.User(ctx, "b", "alice"); got.Status != model.UserActive {
+		t.Errorf("updating a's alice changed b's: got %+v", got)
+	}
 
 	mustUser(t, s, "a", "carol", "", "")
 	mustUser(t, s, "a", "dave", "", "") // no e-mail twice is fine
 	users, total, err := s.ListUsers(ctx, "a", store.Page{Number: 1, Size: 2})
-	if err != nil || total != 3 || len(users) != 2 || users[0].Name != "alice" || users[1].Name != "carol" {
+	if err != nil || total != 4 || len(users) != 2 || users[0].Name != "alice" || users[1].Name != "bob" {
 		t.Errorf("ListUsers: got %+v of %d, %v", users, total, err)
 	}
 
@@ -83,7 +96,14 @@ func testUsers(t *testing.T, s store.Store) {
 	_, err = s.User(ctx, "a", "carol")
 	wantErr(t, "User after delete", err, errcode.ResourceNotFound, "user carol")
 	// The name is free again.
-	mustUser(t, s, "b", "carol", "", "")
+	mustUser(t, s, "a", "carol", "", "")
+	// Deleting a's user leaves b's user of the same name, and its keys.
+	if err := s.DeleteUser(ctx, "a", "alice"); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	if _, err := s.User(ctx, "b", "alice"); err != nil {
+		t.Errorf("b's alice after deleting a's: %v", err)
+	}
 }
 
 func testRoles(t *testing.T, s store.Store) {
