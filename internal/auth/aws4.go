@@ -29,6 +29,7 @@ var aws4 = family{
 	mustSign:        []string{"host", "x-amz-date"},
 	uri:             uriSigV4,
 	value:           valueTrimCollapse,
+	candidates:      aws4Candidates,
 	signable: func(name string) bool {
 		return name == "host" || name == "content-type" || name == "content-md5" || strings.HasPrefix(name, "x-amz-")
 	},

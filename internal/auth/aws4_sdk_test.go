@@ -94,3 +94,52 @@ func TestAWS4SDK(t *testing.T) {
 		}
 	})
 }
+
+// TestAWS4SDKRotation rotates a key's secret under aws-sdk-go-v2's signer.
+// That signer caches each derived signing key by region and service and
+// keeps it for the same access key and day, whatever the secret: a signer
+// that signed with the old secret goes on signing with it after the
+// rotation. A test that rotates a secret must therefore sign with a fresh
+// signer (v4.NewSigner()) after the rotation, as below; the stale signer
+// is shown refused, which is the gateway being right, not wrong.
+func TestAWS4SDKRotation(t *testing.T) {
+	const ak = "AKIDROT"
+	oldCreds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: "old-secret"}
+	newCreds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: "new-secret"}
+	sign := func(signer *v4.Signer, c aws.Credentials) *http.Request {
+		req, _ := http.NewRequest("GET", "https://api.example.com/v1/items?a=1", nil)
+		sum := sha256.Sum256(nil)
+		if err := signer.SignHTTP(context.Background(), c, req, hex.EncodeToString(sum[:]), "execute-api", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	stale := v4.NewSigner()
+	if _, err := (AWS4{}).Verify(sign(stale, oldCreds), nil, keyring{ak: {[]byte("old-secret")}}); err != nil {
+		t.Fatalf("before the rotation: %v", err)
+	}
+
+	// During the grace period both secrets verify; after it, only the new.
+	grace := keyring{ak: {[]byte("new-secret"), []byte("old-secret")}}
+	after := keyring{ak: {[]byte("new-secret")}}
+	tests := []struct {
+		name   string
+		req    *http.Request
+		keys   keyring
+		wantOK bool
+	}{
+		{"fresh signer, new secret, grace", sign(v4.NewSigner(), newCreds), grace, true},
+		{"fresh signer, old secret, grace", sign(v4.NewSigner(), oldCreds), grace, true},
+		{"fresh signer, new secret, after", sign(v4.NewSigner(), newCreds), after, true},
+		{"fresh signer, old secret, after", sign(v4.NewSigner(), oldCreds), after, false},
+		// The stale signer is given the new secret but signs with the key
+		// it derived from the old one.
+		{"stale signer given the new secret, after", sign(stale, newCreds), after, false},
+	}
+	for _, tc := range tests {
+		_, err := (AWS4{}).Verify(tc.req, nil, tc.keys)
+		if (err == nil) != tc.wantOK {
+			t.Errorf("%s: err = %v, want accepted = %v", tc.name, err, tc.wantOK)
+		}
+	}
+}

@@ -28,14 +28,23 @@ const asciiSpace = " \t\n\v\f\r"
 // list of lower-case header names separated by ';' (already checked to be
 // sorted and unique). A header sent several times has its values, each
 // canonicalised, joined by ','; a signed header that is absent has an empty
-// value. Host comes from the request's host (Go moves it out of Header),
-// and a signed Content-Length that Go moved out too from ContentLength.
-func appendCanonicalHeaders(dst []byte, r *http.Request, signed string, form valueForm) []byte {
+// value. Host comes from host, the request's host or a candidate's form of
+// it (Go moves Host out of Header), and a signed Content-Length that Go
+// moved out too from ContentLength.
+func appendCanonicalHeaders(dst []byte, r *http.Request, signed string, form valueForm, host string) []byte {
 	for signed != "" {
 		var name string
 		name, signed, _ = strings.Cut(signed, ";")
 		dst = append(dst, name...)
 		dst = append(dst, ':')
+		if name == "host" {
+			// The host the request was sent to, never a "Host" entry
+			// of Header: Go's client does not send one, and its server
+			// moves the header out.
+			dst = appendHeaderValue(dst, host, form)
+			dst = append(dst, '\n')
+			continue
+		}
 		switch values := headerValues(r.Header, name); {
 		case values != nil:
 			for i, v := range values {
@@ -44,8 +53,6 @@ func appendCanonicalHeaders(dst []byte, r *http.Request, signed string, form val
 				}
 				dst = appendHeaderValue(dst, v, form)
 			}
-		case name == "host":
-			dst = appendHeaderValue(dst, requestHost(r), form)
 		case name == "content-length" && r.ContentLength > 0:
 			dst = strconv.AppendInt(dst, r.ContentLength, 10)
 		}

@@ -2,8 +2,10 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // A queryPair locates one encoded parameter in a queryBuilder's buffer.
@@ -15,6 +17,9 @@ type queryPair struct{ k0, k1, v1 int }
 type queryBuilder struct {
 	buf   []byte // every encoded name and value, back to back
 	pairs []queryPair
+	// nameA and nameB hold two decoded names being compared
+	// (appendDecodedOrder).
+	nameA, nameB []byte
 }
 
 // appendSortedQuery appends the SigV4 canonical query string of raw, the
@@ -97,6 +102,13 @@ func (qb *queryBuilder) appendSorted(dst []byte) []byte {
 		}
 		return bytes.Compare(buf[a.k1:a.v1], buf[b.k1:b.v1])
 	})
+	return qb.appendPairs(dst)
+}
+
+// appendPairs appends the pairs in their current order, as name=value
+// joined by '&'.
+func (qb *queryBuilder) appendPairs(dst []byte) []byte {
+	buf := qb.buf
 	for i, p := range qb.pairs {
 		if i > 0 {
 			dst = append(dst, '&')
@@ -106,4 +118,61 @@ func (qb *queryBuilder) appendSorted(dst []byte) []byte {
 		dst = append(dst, buf[p.k1:p.v1]...)
 	}
 	return dst
+}
+
+// appendDecodedOrder appends the parameters already added (with reescape),
+// sorted as jdcloud-sdk-js sorts them: by name decoded, comparing UTF-16
+// code units as JavaScript's sort does, then by encoded value; written
+// encoded, name=value joined by '&'. Names in the buffer are in the
+// canonical encoding, so decoding them is exact.
+func (qb *queryBuilder) appendDecodedOrder(dst []byte) []byte {
+	buf := qb.buf
+	slices.SortFunc(qb.pairs, func(a, b queryPair) int {
+		qb.nameA = appendDecodedCanonical(qb.nameA[:0], buf[a.k0:a.k1])
+		qb.nameB = appendDecodedCanonical(qb.nameB[:0], buf[b.k0:b.k1])
+		if c := compareUTF16(qb.nameA, qb.nameB); c != 0 {
+			return c
+		}
+		return bytes.Compare(buf[a.k1:a.v1], buf[b.k1:b.v1])
+	})
+	return qb.appendPairs(dst)
+}
+
+// appendDecodedCanonical appends enc, a string in the canonical encoding
+// (unreserved bytes and %XX escapes), decoded.
+func appendDecodedCanonical(dst, enc []byte) []byte {
+	for i := 0; i < len(enc); i++ {
+		if enc[i] == '%' && i+2 < len(enc) {
+			dst = append(dst, unhex(enc[i+1])<<4|unhex(enc[i+2]))
+			i += 2
+			continue
+		}
+		dst = append(dst, enc[i])
+	}
+	return dst
+}
+
+// compareUTF16 compares the UTF-8 strings a and b as JavaScript compares
+// strings: by UTF-16 code units. That is code point order but for the
+// characters U+E000 to U+FFFF, which sort after every character beyond
+// U+FFFF (whose surrogates are D800 to DFFF). A byte that is not UTF-8
+// counts as U+FFFD, as Node's decoder makes it.
+func compareUTF16(a, b []byte) int {
+	for len(a) > 0 && len(b) > 0 {
+		ra, na := utf8.DecodeRune(a)
+		rb, nb := utf8.DecodeRune(b)
+		if ra != rb {
+			return cmp.Compare(utf16Rank(ra), utf16Rank(rb))
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// utf16Rank maps a code point to a number that orders as its UTF-16 form.
+func utf16Rank(r rune) rune {
+	if 0xE000 <= r && r <= 0xFFFF {
+		return r + 0x100000 // after U+10FFFF
+	}
+	return r
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -88,7 +89,7 @@ func FuzzCanonicalURI(f *testing.F) {
 }
 
 func FuzzCanonicalQuery(f *testing.F) {
-	for _, q := range []string{"", "a=1&b=2", "b=2&a=1", "=a&a=a", "aa%3Daa=&aa=", " =blank&%20=blank&+= 2&%2b= 1", "%2=x&%zz", "a&&b=&=", "ሴ=bar"} {
+	for _, q := range []string{"", "a=1&b=2", "b=2&a=1", "%E5%90%8D=1&x=%C3%A9", "a%2F=1&a-=2&a%3A&a0", "%EF%BC%A1=1&%F0%9F%98%80=2&%FF=3", "=a&a=a", "aa%3Daa=&aa=", " =blank&%20=blank&+= 2&%2b= 1", "%2=x&%zz", "a&&b=&=", "ሴ=bar"} {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -111,6 +112,23 @@ func FuzzCanonicalQuery(f *testing.F) {
 			}
 			if got := len(qb.pairs); got != want {
 				t.Fatalf("appendSortedQuery(%q) kept %d parameters, want %d", raw, got, want)
+			}
+			// jdcloud-sdk-js's order is the same parameters in another
+			// order: canonical, the same pieces, and stable.
+			qb.appendSortedQuery(nil, raw, dropNameless)
+			js := qb.appendDecodedOrder(nil)
+			if !canonicalBytes(js, "&=") || len(js) != len(out) {
+				t.Fatalf("appendDecodedOrder(%q) = %q, sorted %q", raw, js, out)
+			}
+			a, b := strings.Split(string(js), "&"), strings.Split(string(out), "&")
+			slices.Sort(a)
+			slices.Sort(b)
+			if !slices.Equal(a, b) {
+				t.Fatalf("appendDecodedOrder(%q) = %q holds other parameters than %q", raw, js, out)
+			}
+			qb.appendSortedQuery(nil, string(js), dropNameless)
+			if again := qb.appendDecodedOrder(nil); !bytes.Equal(again, js) {
+				t.Fatalf("appendDecodedOrder not stable: %q → %q → %q", raw, js, again)
 			}
 		}
 	})
@@ -154,6 +172,27 @@ func FuzzMarketAppKey(f *testing.F) {
 		_, err := MarketAppKey{}.Verify(rawRequest("GET", "m", "/", query), nil, keyring{"app1": {[]byte("s")}})
 		if err != nil && condOf(err) == nil {
 			t.Fatalf("error without a condition: %v", err)
+		}
+	})
+}
+
+func FuzzHostWithoutPort(f *testing.F) {
+	for _, h := range []string{"a.example:8080", "[::1]:80", "::1", "a:", ":1", "[::1:80", "a.example"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		bare := hostWithoutPortOf(host)
+		if bare == host {
+			return
+		}
+		// Only a ":digits" suffix is ever taken off, and what is left is
+		// a name or a bracketed literal with no port of its own.
+		port, ok := strings.CutPrefix(host, bare+":")
+		if !ok || port == "" || strings.Trim(port, "0123456789") != "" || bare == "" {
+			t.Fatalf("hostWithoutPortOf(%q) = %q", host, bare)
+		}
+		if hostWithoutPortOf(bare) != bare && !strings.HasPrefix(bare, "[") {
+			t.Fatalf("hostWithoutPortOf(%q) = %q, which has a port again", host, bare)
 		}
 	})
 }

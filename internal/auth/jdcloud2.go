@@ -27,6 +27,7 @@ var jdcloud2 = family{
 	mustSign:    []string{"x-jdcloud-date", "x-jdcloud-nonce"},
 	uri:         uriAsSent,
 	value:       valueTrimCollapse,
+	candidates:  jdcloud2Candidates,
 	signable: func(name string) bool {
 		return name == "host" || name == "content-type" ||
 			strings.HasPrefix(name, "x-jdcloud-") && name != "x-jdcloud-request-id"

@@ -17,8 +17,13 @@ import "net/http"
 //   - Payload: x-jdcloud-content-sha256 when sent (a value that is not a
 //     SHA-256 only with no body), else the body's SHA-256.
 //
-// x-jdcloud-date and x-jdcloud-nonce must be signed. JD's signers never
-// sign host, content-type or user-agent, so host is not required.
+// x-jdcloud-date and x-jdcloud-nonce must be sent but need not be signed:
+// JD's Python SDK (since 1.6.95) signs only content-type and host. The date
+// is bound by the scope and the string to sign whether signed or not; an
+// unsigned nonce is replaced, as the replay stage's single-use value, by
+// the signature itself (Result.Nonce "sig:" and the signature in hex).
+// JD's Java and Go signers never sign host, content-type or user-agent, so
+// host is not required.
 type JDCloud3 struct{}
 
 var jdcloud3 = family{
@@ -30,11 +35,16 @@ var jdcloud3 = family{
 	nonceHeader: "x-jdcloud-nonce",
 	hashHeader:  "x-jdcloud-content-sha256",
 	opaqueHash:  true,
-	mustSign:    []string{"x-jdcloud-date", "x-jdcloud-nonce"},
-	uri:         uriJD3,
-	jd3Query:    true,
-	value:       valueTrim,
-	signable:    func(name string) bool { return !jdUnsigned[name] },
+	// JD's Python SDK since 1.6.95 signs neither the date nor the nonce
+	// (SignedHeaders=content-type;host). The date is in the string to
+	// sign and must be the scope's day, so it is bound all the same; the
+	// nonce is not, and the signature stands in for it (unsignedNonce).
+	unsignedNonce: true,
+	uri:           uriJD3,
+	jd3Query:      true,
+	value:         valueTrim,
+	candidates:    jdcloud3Candidates,
+	signable:      func(name string) bool { return !jdUnsigned[name] },
 }
 
 // jdUnsigned lists the headers JD's JDCLOUD3 signers never sign.

@@ -48,9 +48,15 @@ type family struct {
 	// is its value as sent.
 	dateHeader string
 	unixDate   bool
-	// nonceHeader, if any, must be present and signed; its value is
-	// reported as Result.Nonce.
+	// nonceHeader, if any, must be present; its value is reported as
+	// Result.Nonce. It must be signed too (mustSign), unless
+	// unsignedNonce.
 	nonceHeader string
+	// unsignedNonce accepts a nonce header left out of SignedHeaders (JD
+	// Cloud's Python SDK since 1.6.95, JDCLOUD3). An unsigned nonce proves
+	// nothing, so Result.Nonce is then the signature itself (see
+	// signatureNonce): a copy of the request is still refused.
+	unsignedNonce bool
 	// hashHeader, if any, may carry the payload hash in place of the
 	// body's (x-amz-content-sha256).
 	hashHeader string
@@ -65,11 +71,13 @@ type family struct {
 	// mustSign lists the headers that must be among SignedHeaders.
 	mustSign []string
 	uri      uriForm
-	// jd3Query selects JDCLOUD3's canonical query (sorted, nameless
-	// parameters dropped); otherwise the SigV4 sorted form is tried, then
-	// the query as sent.
+	// jd3Query selects JDCLOUD3's sorted canonical query, which drops
+	// nameless parameters.
 	jd3Query bool
-	value    valueForm
+	// candidates are the canonical requests tried, in order
+	// (candidates.go).
+	candidates []candidate
+	value      valueForm
 	// signable chooses, by lower-case name, the headers the signer signs
 	// besides those of mustSign, the nonce and the payload hash header.
 	signable func(name string) bool
@@ -123,21 +131,17 @@ func (f *family) verify(r *http.Request, body []byte, keys Keys) (Result, error)
 	if err := f.appendPayloadHash(s, r, body); err != nil {
 		return Result{}, err
 	}
-	s.headers = appendCanonicalHeaders(s.headers[:0], r, c.SignedHeaders, f.value)
-	nuri := f.appendURIs(s, requestPath(r.URL), c.Service)
-	queries, nquery := f.appendQueries(s, r.URL.RawQuery)
+	s.headers = appendCanonicalHeaders(s.headers[:0], r, c.SignedHeaders, f.value, requestHost(r))
+	s.queries[0] = s.qb.appendSortedQuery(s.queries[0][:0], r.URL.RawQuery, f.jd3Query)
+	cands := candidateHashes{f: f, r: r, s: s, signed: c.SignedHeaders,
+		nuri: f.appendURIs(s, requestPath(r.URL), c.Service)}
 
-	// Each canonical request the client may have built is hashed once;
-	// each secret then costs one key derivation and one HMAC per hash.
-	var hashes [4][sha256.Size]byte
+	// Each candidate's canonical request is built and hashed only once
+	// every candidate before it has failed, and at most once whatever the
+	// number of secrets; each secret costs one key derivation and one
+	// HMAC per candidate it is tried with.
+	var hashes [maxCandidates][sha256.Size]byte
 	n := 0
-	for i := range nuri {
-		for _, q := range queries[:nquery] {
-			s.req = f.appendCanonicalRequest(s.req[:0], r.Method, s.uri[i], q, s, c.SignedHeaders)
-			hashes[n] = sha256.Sum256(s.req)
-			n++
-		}
-	}
 	for _, secret := range key.Secrets {
 		// The signing key comes from the cache when this secret has
 		// verified a request of this scope before (keycache.go).
@@ -146,13 +150,22 @@ func (f *family) verify(r *http.Request, body []byte, keys Keys) (Result, error)
 		if !cached {
 			signingKey = f.signingKey(s, secret, &c)
 		}
-		for _, h := range hashes[:n] {
-			s.sts = f.appendStringToSign(s.sts[:0], date, c.Scope, &h)
+		for i := 0; ; i++ {
+			if i == n {
+				if n == len(hashes) || !cands.nextHash(&hashes[n]) {
+					break
+				}
+				n++
+			}
+			s.sts = f.appendStringToSign(s.sts[:0], date, c.Scope, &hashes[i])
 			var sig [sha256.Size]byte
 			sig, s.mac = hmacSHA256(s.mac, signingKey[:], s.sts)
 			if hmac.Equal(sig[:], c.Signature[:]) {
 				if !cached {
 					signingKeys.put(f, secret, &c, kh, &signingKey)
+				}
+				if nonce != "" && f.unsignedNonce && !signs(c.SignedHeaders, f.nonceHeader) {
+					nonce = signatureNonce(&c.Signature)
 				}
 				return Result{
 					Scheme:    f.algorithm,
@@ -288,39 +301,19 @@ func (f *family) appendURIs(s *scratch, p, service string) int {
 	return 1
 }
 
-// appendQueries puts the sorted canonical query into s.query and returns
-// the candidates: the sorted form, then, for all but JDCLOUD3, the query as
-// sent when it differs. Accepting the order as sent lets clients that sign
-// their query verbatim through (curl 7.88, JD's Go SDK for JDCLOUD2); it
-// cannot widen what a signature covers, since both forms denote the same
-// parameters.
-func (f *family) appendQueries(s *scratch, raw string) ([2][]byte, int) {
-	s.query = s.qb.appendSortedQuery(s.query[:0], raw, f.jd3Query)
-	q := [2][]byte{s.query}
-	if f.jd3Query || raw == string(s.query) {
-		return q, 1
-	}
-	// The raw query is appended after the sorted one so that both live
-	// in the same buffer without a conversion that would allocate.
-	n := len(s.query)
-	s.query = append(s.query, raw...)
-	q[0], q[1] = s.query[:n], s.query[n:]
-	return q, 2
-}
-
 // appendCanonicalRequest appends the canonical request.
-func (f *family) appendCanonicalRequest(dst []byte, method string, uri, query []byte, s *scratch, signed string) []byte {
+func (f *family) appendCanonicalRequest(dst []byte, method string, uri, query, headers []byte, signed string, payload []byte) []byte {
 	dst = append(dst, method...)
 	dst = append(dst, '\n')
 	dst = append(dst, uri...)
 	dst = append(dst, '\n')
 	dst = append(dst, query...)
 	dst = append(dst, '\n')
-	dst = append(dst, s.headers...)
+	dst = append(dst, headers...)
 	dst = append(dst, '\n')
 	dst = append(dst, signed...)
 	dst = append(dst, '\n')
-	return append(dst, s.payload...)
+	return append(dst, payload...)
 }
 
 // appendStringToSign appends the string to sign.
@@ -346,6 +339,18 @@ func (f *family) signingKey(s *scratch, secret []byte, c *credential) [sha256.Si
 	k, s.mac = hmacSHA256(s.mac, k[:], c.Terminator)
 	clear(s.key)
 	return k
+}
+
+// signatureNonce returns the replay key of a request whose nonce is not
+// signed: its signature, which covers the request and its time, so that
+// only a copy of the request has it. The "sig:" prefix keeps it apart from
+// the nonces clients send (a client could only choose one equal to it for
+// its own key, refusing its own request).
+func signatureNonce(sig *[sha256.Size]byte) string {
+	var b [4 + 2*sha256.Size]byte
+	copy(b[:], "sig:")
+	hex.Encode(b[4:], sig[:])
+	return string(b[:])
 }
 
 // region returns the region the client signed: the scope's, or for a
@@ -401,13 +406,13 @@ func (f *family) sign(r *http.Request, body []byte, sg Signing) error {
 	if err := f.appendPayloadHash(s, r, body); err != nil {
 		return err
 	}
-	s.headers = appendCanonicalHeaders(nil, r, c.SignedHeaders, f.value)
+	s.headers = appendCanonicalHeaders(nil, r, c.SignedHeaders, f.value, requestHost(r))
 	f.appendURIs(s, requestPath(r.URL), sg.Service)
-	queries, _ := f.appendQueries(s, r.URL.RawQuery)
+	query := s.qb.appendSortedQuery(nil, r.URL.RawQuery, f.jd3Query)
 	if f.signQueryAsSent {
-		queries[0] = []byte(r.URL.RawQuery)
+		query = []byte(r.URL.RawQuery)
 	}
-	s.req = f.appendCanonicalRequest(nil, r.Method, s.uri[0], queries[0], s, c.SignedHeaders)
+	s.req = f.appendCanonicalRequest(nil, r.Method, s.uri[0], query, s.headers, c.SignedHeaders, s.payload)
 	h := sha256.Sum256(s.req)
 	key := f.signingKey(s, sg.Secret, &c)
 	sig, _ := hmacSHA256(nil, key[:], f.appendStringToSign(nil, date, scope, &h))

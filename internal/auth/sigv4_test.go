@@ -74,7 +74,7 @@ func TestSigV4FamilyRefusals(t *testing.T) {
 		{"content hash malformed", AWS4{}, func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") }, "{}", errcode.AuthMalformedHeader},
 		{"no nonce", JDCloud3{}, func(r *http.Request) { r.Header.Del("X-Jdcloud-Nonce") }, "{}", errcode.AuthMissingNonce},
 		{"nonce unsigned", JDCloud2{}, editAuthorization(";x-jdcloud-nonce", ""), "{}", errcode.AuthMalformedHeader},
-		{"date unsigned", JDCloud3{}, editAuthorization("x-jdcloud-date;", ""), "{}", errcode.AuthMalformedHeader},
+		{"date unsigned", JDCloud2{}, editAuthorization("x-jdcloud-date;", ""), "{}", errcode.AuthMalformedHeader},
 		{"JD opaque content hash with a body", JDCloud3{}, func(r *http.Request) { r.Header.Set("X-Jdcloud-Content-Sha256", "opaque") }, "{}", errcode.AuthMalformedHeader},
 		{"TC3 timestamp not a number", TC3{}, func(r *http.Request) { r.Header.Set("X-TC-Timestamp", "1e9") }, "{}", errcode.AuthBadTimestamp},
 		{"TC3 negative timestamp", TC3{}, func(r *http.Request) { r.Header.Set("X-TC-Timestamp", "-1") }, "{}", errcode.AuthBadTimestamp},

@@ -25,6 +25,7 @@ var tc3 = family{
 	mustSign:     []string{"host"},
 	uri:          uriAsSent,
 	value:        valueLowerTrim,
+	candidates:   tc3Candidates,
 	signable: func(name string) bool {
 		return name == "host" || name == "content-type" || strings.HasPrefix(name, "x-tc-")
 	},
