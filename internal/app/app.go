@@ -70,6 +70,10 @@ type Config struct {
 	// BackendAllow lists the loopback and private ranges that backends
 	// saved by tenants may reach (--backend-allow); see package egress.
 	BackendAllow []netip.Prefix
+	// Clock is the data plane's clock, which signing times and expiries
+	// are judged by; nil is time.Now. The interop suite (test/interop)
+	// sets it ahead to see signatures fall out of the replay window.
+	Clock func() time.Time
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -188,6 +192,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxBodyBytes:   maxBodyBytes,
 		Counter:        s.counter,
 		DefaultAPIQPS:  cfg.DefaultAPIQPS,
+		Clock:          cfg.Clock,
 	})
 	adminHandler := admin.New(admin.Config{
 		Store:    st,
