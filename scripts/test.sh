@@ -26,5 +26,17 @@ fi
 echo "== go vet"
 go vet ./...
 
+# The interop suite (test/interop) tries curl and the Node.js SDKs; without
+# curl, node or npm it skips them with a warning, which CI must not.
+for tool in curl node npm; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		if [ "${CI:-}" = "true" ]; then
+			echo "test.sh: $tool is required in CI by the interop suite (test/interop)" >&2
+			exit 1
+		fi
+		echo "test.sh: WARNING: $tool is not on PATH: test/interop will skip the clients that need it" >&2
+	fi
+done
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...

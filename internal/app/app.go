@@ -79,6 +79,10 @@ type Config struct {
 	// BackendAllow lists the loopback and private ranges that backends
 	// saved by tenants may reach (--backend-allow); see package egress.
 	BackendAllow []netip.Prefix
+	// Clock is the data plane's clock, which signing times and expiries
+	// are judged by; nil is time.Now. The interop suite (test/interop)
+	// sets it ahead to see signatures fall out of the replay window.
+	Clock func() time.Time
 
 	// BodyTimeout bounds the time a data-plane request's body may take,
 	// from its headers to its end; MinBodyRate (bytes per second) is the
@@ -229,6 +233,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 		WebSocketIdleTimeout: cfg.WebSocketIdleTimeout,
 		WebSocketMaxDuration: cfg.WebSocketMaxDuration,
+		Clock:                cfg.Clock,
 	})
 	adminHandler := admin.New(admin.Config{
 		Store:    st,
