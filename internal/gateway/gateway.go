@@ -223,6 +223,10 @@ func (g *Gateway) fail(c *Call, err error) {
 		// What is left of the body on the wire cannot be read as the
 		// next request.
 		h.Set("Connection", "close")
+		if n, ok := lingerAnswer(c.W, status, body); ok {
+			c.Result.Status, c.Result.BytesOut, c.Result.Started = status, int64(n), true
+			return
+		}
 	}
 	c.W.WriteHeader(status)
 	n, _ := c.W.Write(body)
