@@ -50,6 +50,9 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 		}
 		return &caller{operator: true}, nil
 	}
+	if auth.Presigned(r) {
+		return nil, errPresignedAdmin
+	}
 	scheme, ok := auth.Detect(r, adminSchemes)
 	if !ok {
 		return nil, errcode.New(errcode.Unauthenticated, "")
@@ -63,6 +66,16 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 	}
 	return s.callerOfKey(r, k)
 }
+
+// errPresignedAdmin refuses a presigned URL on the admin API, whatever
+// its method. Such a URL signs no body (UNSIGNED-PAYLOAD, or the hash of
+// a body botocore has moved into the query), lives up to seven days and
+// may be used any number of times in that span: on the admin API it would
+// be a week-long bearer credential for the key's account, which a log, a
+// browser history or a proxy may keep. Admin calls sign in the
+// Authorization header (or a query scheme with a timestamp and a nonce).
+var errPresignedAdmin = &errcode.Error{Cond: errcode.AuthMalformedHeader, Subject: "X-Amz-Signature",
+	Detail: "admin calls cannot be presigned; sign them in the Authorization header"}
 
 // tokenMatches reports whether token is the admin token. Both sides are
 // hashed first so that the comparison takes the same time whatever the

@@ -46,6 +46,11 @@ type Result struct {
 	Expires time.Time
 	// Nonce is the single-use value the request carries, or "".
 	Nonce string
+	// Presigned says the credentials came in the query (a SigV4
+	// presigned URL, presign.go): the request is valid from SignedAt
+	// (less the clock skew allowed) until Expires, however often it is
+	// sent, and carries no nonce.
+	Presigned bool
 	// Region and Service are the credential scope's, as the client signed
 	// them, for schemes that have one.
 	Region, Service string

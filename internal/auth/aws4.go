@@ -16,6 +16,10 @@ import (
 // accepted besides, both as curl 7.88 signs: the query in the order sent
 // (tried only when it differs from the sorted form), and the path as sent
 // for any service when it holds no '%' (see family.appendURIs).
+//
+// A presigned URL (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
+// X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature in the query) is
+// the same scheme: see presign.go.
 type AWS4 struct{}
 
 var aws4 = family{
@@ -38,11 +42,18 @@ var aws4 = family{
 // Name returns "AWS4-HMAC-SHA256".
 func (AWS4) Name() string { return aws4.algorithm }
 
-// Match reports whether r's Authorization header is of this scheme.
-func (AWS4) Match(r *http.Request) bool { return authorizationIs(r, aws4.algorithm) }
+// Match reports whether r's Authorization header is of this scheme, or r
+// is a presigned URL (presign.go).
+func (AWS4) Match(r *http.Request) bool {
+	return authorizationIs(r, aws4.algorithm) || Presigned(r)
+}
 
-// Verify checks r's signature.
+// Verify checks r's signature, in the Authorization header or, for a
+// presigned URL, in the query.
 func (AWS4) Verify(r *http.Request, body []byte, keys Keys) (Result, error) {
+	if Presigned(r) {
+		return aws4.verifyPresigned(r, body, keys)
+	}
 	return aws4.verify(r, body, keys)
 }
 

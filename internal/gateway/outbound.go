@@ -53,7 +53,8 @@ var schemeHeaders = func() map[string][]string {
 // the credential parameters of the scheme used, from the query, which is
 // rebuilt without them (the rest keeps its order and escaping). JDCLOUD3
 // requests also lose their nameless query parameters, which that scheme
-// leaves unsigned. A Tencent v1 form POST keeps its credentials in its
+// leaves unsigned, and a presigned URL loses its X-Amz-* credential
+// parameters (auth.PresignParams). A Tencent v1 form POST keeps its credentials in its
 // body: the body is passed on as it was signed.
 func (g *Gateway) outbound(c *Call) error {
 	h := c.R.Header
@@ -80,6 +81,9 @@ func (g *Gateway) outbound(c *Call) error {
 	u := c.R.URL
 	if names := credentialParams[c.Auth.Scheme]; names != nil || c.Auth.Scheme == model.SchemeJDCloud3 {
 		u.RawQuery = stripQuery(u.RawQuery, names, c.Auth.Scheme == model.SchemeJDCloud3)
+	}
+	if c.Auth.Presigned {
+		u.RawQuery = stripQuery(u.RawQuery, presignParams, false)
 	}
 	return nil
 }

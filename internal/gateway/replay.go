@@ -20,7 +20,8 @@ import (
 //
 // Schemes without a nonce (AWS4, TC3, Zenith, the market app key) can be
 // replayed inside the window: they give the gateway nothing to tell a
-// replay from a new request by.
+// replay from a new request by. A presigned URL has its own period
+// (presignedFresh).
 func (g *Gateway) replay(c *Call) error {
 	a := &c.Env.Auth
 	if a.None() {
@@ -28,6 +29,9 @@ func (g *Gateway) replay(c *Call) error {
 	}
 	res := &c.Auth
 	w := a.Window
+	if res.Presigned {
+		return presignedFresh(c.Now, res, w)
+	}
 	if !res.SignedAt.IsZero() {
 		if d := c.Now.Sub(res.SignedAt); d > w || d < -w {
 			return errcode.Newf(errcode.AuthExpired, "the request was signed %s from the gateway's time, more than the %s allowed", abs(d).Round(time.Second), w)
