@@ -216,18 +216,18 @@ func (f *family) verifyPresigned(r *http.Request, body []byte, keys Keys) (Resul
 		sum := sha256.Sum256(body)
 		payloads[1] = hex.EncodeToString(sum[:])
 	}
-	s.headers = appendCanonicalHeaders(s.headers[:0], r, q.SignedHeaders, f.value)
+	s.headers = appendCanonicalHeaders(s.headers[:0], r, q.SignedHeaders, f.value, r.Host)
 	nuri := f.appendURIs(s, requestPath(r.URL), q.Service)
 	s.qb.reset()
 	s.qb.add(r.URL.RawQuery, paramForm{reescape: true, drop: presignDropped[:]})
-	s.query = s.qb.appendSorted(s.query[:0])
+	s.queries[0] = s.qb.appendSorted(s.queries[0][:0])
 
 	var hashes [4][sha256.Size]byte
 	n := 0
 	for i := range nuri {
 		for _, p := range payloads[:npayload] {
 			s.payload = append(s.payload[:0], p...)
-			s.req = f.appendCanonicalRequest(s.req[:0], r.Method, s.uri[i], s.query, s, q.SignedHeaders)
+			s.req = f.appendCanonicalRequest(s.req[:0], r.Method, s.uri[i], s.queries[0], s.headers, q.SignedHeaders, s.payload)
 			hashes[n] = sha256.Sum256(s.req)
 			n++
 		}
