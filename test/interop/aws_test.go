@@ -67,7 +67,6 @@ func awsPresign() *client {
 		version:         moduleVersion(awsModule),
 		scheme:          groupAWS4,
 		signs:           "credentials in the query (X-Amz-*, re-encoded and sorted), host only, UNSIGNED-PAYLOAD",
-		needs:           map[string]string{"*": "i9-presign"},
 		unsignedPayload: true,
 		send: func(g *gateway, grp groupInfo, r request) (string, error) {
 			req, body := awsRequest(g, grp, r)

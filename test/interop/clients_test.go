@@ -18,9 +18,6 @@ type client struct {
 	// signs says what this client signs that the others do not, for the
 	// table in docs/auth.md.
 	signs string
-	// needs maps a case name ("*": every case) to the branch whose fix
-	// it waits on; such a case still runs and fails until then.
-	needs map[string]string
 	// cannot maps a case name to why the client cannot send it; such a
 	// case is not run for the client, and the table says so.
 	cannot map[string]string

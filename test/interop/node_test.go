@@ -101,7 +101,6 @@ func jdcloudJS() *client {
 		version: nodeVersions["jdcloud-sdk-js"],
 		scheme:  groupJD2,
 		signs:   "every header but user-agent (accept, content-type, host with port, x-jdcloud-*); query names sorted decoded, then encoded",
-		needs:   map[string]string{caseUTF8: "i9-auth", caseReserved: "i9-auth"},
 		nonce:   true,
 		send: func(g *gateway, grp groupInfo, r request) (string, error) {
 			return runDriver(nodeRequest{Client: "jdcloud-sdk-js", Method: r.method, Host: g.hostPort(grp.scheme),
@@ -126,7 +125,6 @@ func tencentNode(signMethod, group string) *client {
 	}
 	if group == groupTC3 {
 		cl.signs = "content-type;host, the host without its port; path and query as sent; service = first label of the host"
-		cl.needs = map[string]string{"*": "i9-auth"}
 	} else {
 		cl.signs = "host (with port), path and every parameter decoded and sorted; form body for POST"
 	}

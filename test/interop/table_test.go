@@ -50,32 +50,10 @@ func renderTable(results []outcome) string {
 		if len(failed) == run && run > 0 {
 			failedCell = "all"
 		}
-		if len(failed) > 0 {
-			if w := waitsOn(cl); w != "" {
-				failedCell += " (waits on " + w + ")"
-			}
-		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s | %s | %s |\n",
 			cl.name, cl.version, cl.scheme, passed, run, cell(failedCell), cell(strings.Join(skipped, ", ")), cell(cl.signs))
 	}
 	return b.String()
-}
-
-// waitsOn lists the branches cl's failing cases are marked as waiting on.
-func waitsOn(cl *client) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range cases {
-		n := cl.needs[c.name]
-		if n == "" {
-			n = cl.needs["*"]
-		}
-		if n != "" && !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, ", ")
 }
 
 // cell escapes a Markdown table cell; an empty one shows "—".
