@@ -26,8 +26,26 @@ fi
 echo "== go vet"
 go vet ./...
 
-# The interop suite (test/interop) tries curl and the Node.js SDKs; without
-# curl, node or npm it skips them with a warning, which CI must not.
+# The interop suite (test/interop) tries curl and the Node.js SDKs. Where
+# one is missing and Debian's apt is at hand (as root), install it; without
+# curl, node or npm the suite skips those clients with a warning, which CI
+# must not.
+missing=""
+for tool in curl node npm; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "== installing$missing for test/interop"
+	pkgs=""
+	for tool in $missing; do
+		case $tool in
+		curl) pkgs="$pkgs curl" ;;
+		node) pkgs="$pkgs nodejs" ;;
+		npm) pkgs="$pkgs npm" ;;
+		esac
+	done
+	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null || true
+fi
 for tool in curl node npm; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		if [ "${CI:-}" = "true" ]; then
