@@ -118,7 +118,10 @@ func (a *API) Validate() error {
 	if err := ValidateMethod("backendMethod", a.BackendMethod); err != nil {
 		return err
 	}
-	return a.ValidateProtocols()
+	if err := a.ValidateProtocols(); err != nil {
+		return err
+	}
+	return a.APIRules.ValidateShape()
 }
 
 // declared returns errcode.PathParamsUndefined naming the first of vars

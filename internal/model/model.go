@@ -92,6 +92,7 @@ type Param struct {
 	Type     string `json:"type"` // string, integer, number, boolean
 	Required bool   `json:"required"`
 	Default  Scalar `json:"default,omitempty"`
+	ParamRules
 }
 
 // Scalar is a parameter value. It reads a JSON string, number or boolean and
@@ -144,6 +145,8 @@ type API struct {
 	// through to the backend, and tunnels the connection once the backend
 	// agreed (see ValidateProtocols).
 	WebSocket bool `json:"websocket,omitempty"`
+
+	APIRules
 }
 
 // Backend types.

@@ -12,7 +12,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-const apiColumns = `id, group_id, name, description, method, path, match_type, params, backend_path, backend_method, grpc, websocket, created_at, updated_at`
+const apiColumns = `id, group_id, name, description, method, path, match_type, params, backend_path, backend_method, grpc, websocket, rules, created_at, updated_at`
 
 // CreateAPI implements store.Store.
 func (s *Store) CreateAPI(ctx context.Context, a model.API) (model.API, error) {
@@ -29,6 +29,10 @@ func (s *Store) CreateAPI(ctx context.Context, a model.API) (model.API, error) {
 	if err != nil {
 		return model.API{}, failed(err)
 	}
+	rules, err := json.Marshal(a.APIRules)
+	if err != nil {
+		return model.API{}, failed(err)
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := getGroup(ctx, tx, a.GroupID); err != nil {
 			return err
@@ -36,9 +40,9 @@ func (s *Store) CreateAPI(ctx context.Context, a model.API) (model.API, error) {
 		if err := apiUnique(ctx, tx, a); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO apis (`+apiColumns+`, path_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO apis (`+apiColumns+`, path_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.GroupID, a.Name, a.Description, a.Method, a.Path, a.MatchType, string(params), a.BackendPath, a.BackendMethod,
-			a.GRPC, a.WebSocket, a.CreatedAt.UnixMicro(), a.UpdatedAt.UnixMicro(), model.PathKey(a.Path))
+			a.GRPC, a.WebSocket, string(rules), a.CreatedAt.UnixMicro(), a.UpdatedAt.UnixMicro(), model.PathKey(a.Path))
 		return err
 	})
 	if err != nil {
@@ -107,11 +111,15 @@ func (s *Store) UpdateAPI(ctx context.Context, groupID, apiID string, update fun
 		if err != nil {
 			return err
 		}
+		rules, err := json.Marshal(a.APIRules)
+		if err != nil {
+			return err
+		}
 		a.UpdatedAt = now()
 		_, err = tx.ExecContext(ctx, `UPDATE apis SET name = ?, description = ?, method = ?, path = ?, path_key = ?, match_type = ?,
-			params = ?, backend_path = ?, backend_method = ?, grpc = ?, websocket = ?, updated_at = ? WHERE id = ?`,
+			params = ?, backend_path = ?, backend_method = ?, grpc = ?, websocket = ?, rules = ?, updated_at = ? WHERE id = ?`,
 			a.Name, a.Description, a.Method, a.Path, model.PathKey(a.Path), a.MatchType,
-			string(params), a.BackendPath, a.BackendMethod, a.GRPC, a.WebSocket, a.UpdatedAt.UnixMicro(), a.ID)
+			string(params), a.BackendPath, a.BackendMethod, a.GRPC, a.WebSocket, string(rules), a.UpdatedAt.UnixMicro(), a.ID)
 		return err
 	})
 	if err != nil {
@@ -191,14 +199,17 @@ func queryAPIs(ctx context.Context, q querier, query string, args ...any) ([]mod
 	apis := []model.API{}
 	for rows.Next() {
 		var a model.API
-		var params []byte
+		var params, rules []byte
 		var created, updated int64
 		if err := rows.Scan(&a.ID, &a.GroupID, &a.Name, &a.Description, &a.Method, &a.Path, &a.MatchType,
-			&params, &a.BackendPath, &a.BackendMethod, &a.GRPC, &a.WebSocket, &created, &updated); err != nil {
+			&params, &a.BackendPath, &a.BackendMethod, &a.GRPC, &a.WebSocket, &rules, &created, &updated); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(params, &a.Params); err != nil {
 			return nil, fmt.Errorf("api %s: params: %w", a.ID, err)
+		}
+		if err := json.Unmarshal(rules, &a.APIRules); err != nil {
+			return nil, fmt.Errorf("api %s: rules: %w", a.ID, err)
 		}
 		a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
 		apis = append(apis, a)

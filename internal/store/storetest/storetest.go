@@ -13,6 +13,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"sync"
@@ -36,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIs", testAPIs},
 		{"APIRules", testAPIRules},
 		{"APIProtocols", testAPIProtocols},
+		{"APIDeclaredRules", testAPIDeclaredRules},
 		{"Backends", testBackends},
 		{"Revisions", testRevisions},
 		{"Deployments", testDeployments},
@@ -270,7 +272,7 @@ func testAPIs(t *testing.T, s store.Store) {
 		t.Fatalf("API: %v", err)
 	}
 	if got.Name != "getUser" || got.Path != "/users/{id}" || got.BackendPath != "/users/{id}" || got.MatchType != model.MatchAbsolute ||
-		len(got.Params) != 1 || got.Params[0] != (model.Param{Name: "id", In: model.InPath, Type: model.TypeInteger, Required: true}) {
+		len(got.Params) != 1 || !reflect.DeepEqual(got.Params[0], model.Param{Name: "id", In: model.InPath, Type: model.TypeInteger, Required: true}) {
 		t.Errorf("API: got %+v", got)
 	}
 
