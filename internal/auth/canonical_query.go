@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"cmp"
+	"github.com/tollgate-gw/tollgate/internal/percent"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -143,7 +144,7 @@ func (qb *queryBuilder) appendDecodedOrder(dst []byte) []byte {
 func appendDecodedCanonical(dst, enc []byte) []byte {
 	for i := 0; i < len(enc); i++ {
 		if enc[i] == '%' && i+2 < len(enc) {
-			dst = append(dst, unhex(enc[i+1])<<4|unhex(enc[i+2]))
+			dst = append(dst, percent.Unhex(enc[i+1])<<4|percent.Unhex(enc[i+2]))
 			i += 2
 			continue
 		}

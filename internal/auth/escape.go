@@ -1,6 +1,10 @@
 package auth
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/percent"
+)
 
 // The SigV4 family, Tencent v1 and Zenith all percent-encode with the RFC 3986
 // unreserved set and upper-case hex, and all decode leniently: an escape
@@ -44,8 +48,8 @@ func decodedByte(s string, i int, plusIsSpace bool) (byte, int) {
 	switch {
 	case c == '+' && plusIsSpace:
 		return ' ', 1
-	case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-		return unhex(s[i+1])<<4 | unhex(s[i+2]), 3
+	case c == '%' && i+2 < len(s) && percent.IsHex(s[i+1]) && percent.IsHex(s[i+2]):
+		return percent.Unhex(s[i+1])<<4 | percent.Unhex(s[i+2]), 3
 	}
 	return c, 1
 }
@@ -89,18 +93,4 @@ func queryParam(raw, name string) (string, bool) {
 		return v, true
 	}
 	return "", false
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

@@ -168,7 +168,7 @@ func decodeHex(dst []byte, s string) bool {
 
 // hexValue maps each byte to its value as a hex digit of either case, and
 // every other byte to 0xff: one load per digit where the comparisons of
-// isHex and unhex take a chain of branches, on every signature verified.
+// percent.IsHex and percent.Unhex take a chain of branches, on every signature verified.
 var hexValue = func() (t [256]byte) {
 	for i := range t {
 		t[i] = 0xff

@@ -1,6 +1,10 @@
 package gateway
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/percent"
+)
 
 // stripQuery returns the raw query without the parameters whose name,
 // decoded, is one of names, and, if dropNameless, without those whose name
@@ -60,8 +64,8 @@ func decodedEquals(s, want string) bool {
 		switch {
 		case c == '+':
 			c = ' '
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+		case c == '%' && i+2 < len(s) && percent.IsHex(s[i+1]) && percent.IsHex(s[i+2]):
+			c = percent.Unhex(s[i+1])<<4 | percent.Unhex(s[i+2])
 			i += 2
 		}
 		if j >= len(want) || want[j] != c {
@@ -70,18 +74,4 @@ func decodedEquals(s, want string) bool {
 		j++
 	}
 	return j == len(want)
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

@@ -19,34 +19,7 @@ import (
 // the quota's use includes r and Charged(id) is true, or neither. Sync
 // makes it durable.
 func (m *Memory) CommitCharge(_ context.Context, r Reservation, id string) error {
-	if r.ID == 0 {
-		return nil
-	}
-	if m.closed.Load() {
-		return ErrClosed
-	}
-	now := m.clock.Now().UnixNano()
-	s := m.keyShard(r.Key)
-	s.mu.Lock()
-	var found, changed bool
-	st := s.quotas[r.Key]
-	if st != nil {
-		found, changed = st.settle(now, r.ID, true)
-	}
-	var err error
-	if found {
-		// Remembered before it is journaled: a snapshot taken after this
-		// record's segment was closed must include it.
-		m.remember(id)
-	}
-	if changed && m.j != nil {
-		err = m.j.append(appendChargeRecord(nil, id, r.Key, st.period, st.end, st.used))
-	}
-	s.mu.Unlock()
-	if !found {
-		return ErrUnknownReservation
-	}
-	return err
+	return m.settle(r, true, id)
 }
 
 // Charged reports whether CommitCharge committed a charge with this id

@@ -247,15 +247,17 @@ func (m *Memory) Reserve(_ context.Context, q Quota, n int64, hold time.Duration
 // Commit implements Counter. The quota's new use is journaled; it is
 // durable once Sync returns.
 func (m *Memory) Commit(_ context.Context, r Reservation) error {
-	return m.settle(r, true)
+	return m.settle(r, true, "")
 }
 
 // Release implements Counter.
 func (m *Memory) Release(_ context.Context, r Reservation) error {
-	return m.settle(r, false)
+	return m.settle(r, false, "")
 }
 
-func (m *Memory) settle(r Reservation, commit bool) error {
+// settle commits or releases r. A commit with a charge id also remembers
+// the id, in the same journal record (CommitCharge).
+func (m *Memory) settle(r Reservation, commit bool, chargeID string) error {
 	if r.ID == 0 {
 		return nil
 	}
@@ -271,9 +273,18 @@ func (m *Memory) settle(r Reservation, commit bool) error {
 		found, changed = st.settle(now, r.ID, commit)
 	}
 	var err error
+	if found && chargeID != "" {
+		// Remembered before it is journaled: a snapshot taken after this
+		// record's segment was closed must include it.
+		m.remember(chargeID)
+	}
 	if changed && m.j != nil {
 		var b [128]byte
-		err = m.j.append(appendQuotaRecord(b[:0], r.Key, st.period, st.end, st.used))
+		if chargeID != "" {
+			err = m.j.append(appendChargeRecord(b[:0], chargeID, r.Key, st.period, st.end, st.used))
+		} else {
+			err = m.j.append(appendQuotaRecord(b[:0], r.Key, st.period, st.end, st.used))
+		}
 	}
 	s.mu.Unlock()
 	if !found {

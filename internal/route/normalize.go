@@ -1,6 +1,7 @@
 package route
 
 import (
+	"github.com/tollgate-gw/tollgate/internal/percent"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -126,10 +127,10 @@ func appendDecoded(out []byte, seg string) ([]byte, error) {
 			out = append(out, c)
 			continue
 		}
-		if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+		if i+2 >= len(seg) || !percent.IsHex(seg[i+1]) || !percent.IsHex(seg[i+2]) {
 			return out, refuse("has a malformed percent escape")
 		}
-		if d := unhex(seg[i+1])<<4 | unhex(seg[i+2]); isUnreserved(d) {
+		if d := percent.Unhex(seg[i+1])<<4 | percent.Unhex(seg[i+2]); isUnreserved(d) {
 			out = append(out, d)
 		} else {
 			out = append(out, seg[i:i+3]...)
@@ -154,7 +155,7 @@ func checkSegment(seg []byte) error {
 		if !end {
 			b = seg[i]
 			if b == '%' && i+2 < len(seg) {
-				b, width = unhex(seg[i+1])<<4|unhex(seg[i+2]), 3
+				b, width = percent.Unhex(seg[i+1])<<4|percent.Unhex(seg[i+2]), 3
 			}
 		}
 		if !end {
@@ -236,22 +237,6 @@ func isUnreserved(c byte) bool {
 		return true
 	}
 	return c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10
-	}
-	return 0
 }
 
 func refuse(why string) *errcode.Error {

@@ -1,6 +1,7 @@
 package route
 
 import (
+	"github.com/tollgate-gw/tollgate/internal/percent"
 	"path"
 	"strings"
 	"testing"
@@ -187,8 +188,8 @@ func FuzzNormalize(f *testing.F) {
 func decodeAll(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+		if s[i] == '%' && i+2 < len(s) && percent.IsHex(s[i+1]) && percent.IsHex(s[i+2]) {
+			b.WriteByte(percent.Unhex(s[i+1])<<4 | percent.Unhex(s[i+2]))
 			i += 2
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/tollgate-gw/tollgate/internal/percent"
 	"net/http"
 	"slices"
 	"strings"
@@ -160,7 +161,7 @@ func unquotePlus(s string) string {
 		switch c := s[i]; {
 		case c == '+':
 			b = append(b, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		case c == '%' && i+2 < len(s) && percent.IsHex(s[i+1]) && percent.IsHex(s[i+2]):
 			v, _ := hex.DecodeString(s[i+1 : i+3])
 			b = append(b, v[0])
 			i += 2
@@ -186,10 +187,6 @@ func pythonQuote(s, safe string) string {
 		b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
 	}
 	return b.String()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func sha256Hex(s string) string {
