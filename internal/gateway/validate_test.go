@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -216,4 +217,55 @@ func containsHan(s string) bool {
 		}
 	}
 	return false
+}
+
+// TestValidateAllocatesNothingWithoutRules: the validate stage of an API
+// that declares nothing to check allocates nothing, identity headers
+// present or not.
+func TestValidateAllocatesNothingWithoutRules(t *testing.T) {
+	h := newHarness(t, Config{}, published(jd, model.EnvOnline, &model.Backend{Type: model.BackendMock},
+		api("plain", "GET", "/users/{id}", model.MatchAbsolute, "")))
+	env, _ := h.holder.Load().Env(jd.ID, model.EnvOnline)
+	m, ok := env.Match("GET", "/users/42", nil)
+	if !ok || m.Value.Validator != nil {
+		t.Fatalf("match %v, validator %v: want the API, without a validator", ok, m.Value.Validator)
+	}
+	req := h.request("GET", "g-abc123.localhost", "/users/42?x=1", nil)
+	req.Header.Set("X-Jdcloud-Pin", "acme")
+	c := &Call{R: req, API: m.Value, Match: m}
+	if n := testing.AllocsPerRun(100, func() {
+		if err := h.gw.validate(c); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("validate allocated %v times per call, want 0", n)
+	}
+}
+
+// BenchmarkPipelineValidated is BenchmarkPipeline for a POST whose path
+// parameter, 3 query parameters and small JSON body are validated.
+func BenchmarkPipelineValidated(b *testing.B) {
+	a := api("items", "POST", "/items/{id}", model.MatchAbsolute, "/v2/items/{id}")
+	a.Params = []model.Param{
+		{Name: "id", In: model.InPath, Type: model.TypeInteger, Required: true},
+		{Name: "limit", In: model.InQuery, Type: model.TypeInteger, Required: true,
+			ParamRules: model.ParamRules{Minimum: ptr(1.0), Maximum: ptr(100.0)}},
+		{Name: "sort", In: model.InQuery, Type: model.TypeString, ParamRules: model.ParamRules{Enum: []model.Scalar{"asc", "desc"}}},
+		{Name: "day", In: model.InQuery, Type: model.TypeString, ParamRules: model.ParamRules{Format: "date"}},
+	}
+	a.Body = &model.BodyRules{Required: true, Schema: json.RawMessage(`{"type":"object","required":["name"],
+		"properties":{"name":{"type":"string","maxLength":32},"age":{"type":"integer","minimum":0}}}`)}
+	h := newHarness(b, Config{MaxInFlight: 10000, MaxBodyBytes: 1 << 20},
+		published(jd, model.EnvOnline, &model.Backend{Type: model.BackendMock, Body: `{"id":42}`}, a))
+	const body = `{"name":"kit","age":3}`
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "http://g-abc123.localhost/items/42?limit=10&sort=asc&day=2024-02-29", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.gw.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d %s", w.Code, w.Body)
+		}
+	}
 }
