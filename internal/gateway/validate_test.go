@@ -54,10 +54,10 @@ func formAPI() model.API {
 // each dialect answers it with.
 type validationCase struct {
 	name, method, path, body, contentType string
-	header                                 http.Header
-	status                                 int
-	codes                                  map[errcode.Dialect]string // jdcloud: the error status
-	mention                                string                     // what the message must name
+	header                                http.Header
+	status                                int
+	codes                                 map[errcode.Dialect]string // jdcloud: the error status
+	mention                               string                     // what the message must name
 }
 
 var validationCases = []validationCase{
