@@ -73,3 +73,24 @@ bench_authorize() {
 		"{\"environment\":\"$env\",\"accessKey\":\"$ak\"${fields:+,$fields}}" | bench_json_field authorizationId)
 	[ -n "$BENCH_AUTHORIZATION" ] || bench_die "POST /v1/groups/$group/authorizations returned no authorizationId"
 }
+
+# BENCH_VALIDATED_API is the API of the tollgate-validated target: POST
+# /items/{id} (to the backend's /hello) with an integer path parameter,
+# 3 query parameters with rules (a range, an enumeration, a date) and a
+# JSON Schema for a small body.
+BENCH_VALIDATED_API='{"name":"items","method":"POST","path":"/items/{id}","backendPath":"/hello",
+ "params":[{"name":"id","in":"path","type":"integer"},
+  {"name":"limit","in":"query","type":"integer","required":true,"minimum":1,"maximum":100},
+  {"name":"sort","in":"query","type":"string","enum":["asc","desc"]},
+  {"name":"day","in":"query","type":"string","format":"date"}],
+ "body":{"required":true,"schema":{"type":"object","required":["name"],"properties":{
+  "name":{"type":"string","maxLength":32},"age":{"type":"integer","minimum":0}}}}}'
+
+# bench_add_api API_JSON: adds an API (the body of POST .../apis) to
+# BENCH_GROUP, then publishes revision 1.1.0 of it to ENV ($1).
+bench_add_api() {
+	local env=$1 api=$2
+	bench_admin POST "/v1/groups/$BENCH_GROUP/apis" "$api" >/dev/null
+	bench_admin POST "/v1/groups/$BENCH_GROUP/revisions" '{"revision":"1.1.0"}' >/dev/null
+	bench_admin POST "/v1/groups/$BENCH_GROUP/deployments" "{\"revision\":\"1.1.0\",\"environment\":\"$env\"}" >/dev/null
+}

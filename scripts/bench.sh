@@ -28,6 +28,13 @@
 #                    daily quota on the key's authorization (reserved at
 #                    admission, committed on the 2xx), usage counted and
 #                    flushed to the journal before each answer
+#   tollgate-validated
+#                    the unsigned set-up, another process, calling
+#                    POST /items/{id} (to the backend's /hello), whose
+#                    path parameter, 3 query parameters and small JSON body
+#                    the validate stage checks on every call
+#                    (bench/validated.lua, BENCH_VALIDATED_API in
+#                    bench/admin.sh)
 #
 # Prints the table and writes it into the "Latest make bench" section of
 # docs/benchmarks.md (replacing the previous one). Every process it starts is
@@ -37,6 +44,7 @@
 #   BENCH_ROUNDS=3 BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
 #   BENCH_SIGNED=0        leave out `tollgate-signed` and `tollgate-metered`
+#   BENCH_VALIDATED=0     leave out `tollgate-validated`
 #   BENCH_SCRIPTED=1      also measure `tollgate-scripted`: the `tollgate`
 #                         process and group (no authentication) sent the
 #                         same kind of signed requests through
@@ -159,6 +167,23 @@ add_tollgate() {
 	bench_add_target "$name" "http://127.0.0.1:$TOLLGATE_PORT/hello" "$BENCH_GROUP_HOST" "$TOLLGATE_PID"
 }
 
+# add_tollgate_validated NAME BINARY [ENV=VALUE...] [-- ARGS...]: the
+# unsigned set-up plus an API whose parameters and JSON body are declared
+# (BENCH_VALIDATED_API), called by bench/validated.lua; checks that a valid
+# call is served and an invalid one refused before adding target NAME.
+add_tollgate_validated() {
+	local name=$1 url
+	start_tollgate "$@"
+	bench_publish '{"name":"bench-validated"}' "$bport" test
+	bench_add_api test "$BENCH_VALIDATED_API"
+	url="http://127.0.0.1:$TOLLGATE_PORT/items/42?limit=10&sort=asc&day=2024-02-29"
+	curl -fsS -m 2 -o /dev/null -H "Host: $BENCH_GROUP_HOST" -H 'Content-Type: application/json' \
+		--data '{"name":"kit","age":3}' "$url" || bench_die "$name: a valid call to /items/42 is not served"
+	[ "$(curl -sS -m 2 -o /dev/null -w '%{http_code}' -H "Host: $BENCH_GROUP_HOST" -H 'Content-Type: application/json' \
+		--data '{"age":3}' "$url")" = 400 ] || bench_die "$name: a call without the body's required name is not refused"
+	bench_add_target "$name" "$url" "$BENCH_GROUP_HOST" "$TOLLGATE_PID" "$root/bench/validated.lua"
+}
+
 # The credentials and Host of each signed target, by name, for sign_requests.
 declare -A SIGN_AK=() SIGN_SK=() SIGN_HOST=()
 
@@ -238,6 +263,12 @@ if [ "$with_tollgate" = 1 ]; then
 	# shellcheck disable=SC2046 # one word per line, no spaces in paths
 	# shellcheck disable=SC2086 # BENCH_TOLLGATE_ARGS is word-split on purpose
 	add_tollgate tollgate "$tollgate_bin" $(prof_env "") -- ${BENCH_TOLLGATE_ARGS:-}
+	if [ "${BENCH_VALIDATED:-1}" = 1 ]; then
+		# shellcheck disable=SC2046,SC2086
+		add_tollgate_validated tollgate-validated "$tollgate_bin" $(prof_env .validated) -- ${BENCH_TOLLGATE_ARGS:-}
+	else
+		extra_targets="$extra_targets BENCH_VALIDATED=0"
+	fi
 	if [ "${BENCH_SCRIPTED:-}" = 1 ]; then
 		add_scripted tollgate-scripted
 		extra_targets="$extra_targets BENCH_SCRIPTED=1"
@@ -271,7 +302,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p bench/out
 cp "$raw" bench/out/bench-raw.txt
 # A signed run with a refusal measured refusals, or replays: invalid.
-invalid=$(awk '($2 == "tollgate-signed" || $2 == "tollgate-metered") && $9 > 0 { printf " %s round %d: %d errors;", $2, $1, $9 }' "$raw")
+invalid=$(awk '($2 == "tollgate-signed" || $2 == "tollgate-metered" || $2 == "tollgate-validated") && $9 > 0 { printf " %s round %d: %d errors;", $2, $1, $9 }' "$raw")
 
 date=$(date -u +'%Y-%m-%d %H:%M UTC')
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -298,7 +329,7 @@ section="$work/section.md"
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
 			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
 		}'
-		for t in tollgate-signed tollgate-metered; do
+		for t in tollgate-signed tollgate-metered tollgate-validated; do
 			grep -q " $t " "$raw" || continue
 			echo
 			awk -v t="$t" -v r="$(bench_ratio "$raw" "$t" tollgate 3)" -v c="$(bench_ratio "$raw" "$t" tollgate 7)" \

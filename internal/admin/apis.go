@@ -4,6 +4,9 @@ import (
 	"net/http"
 
 	"github.com/tollgate-gw/tollgate/internal/model"
+	// validate sets model.SchemaCheck, so that an API whose body schema
+	// the gateway could not compile is refused when it is saved.
+	_ "github.com/tollgate-gw/tollgate/internal/validate"
 )
 
 // apiRequest is the body of POST and PATCH .../apis[/{apiId}]. PATCH
@@ -20,6 +23,10 @@ type apiRequest struct {
 	BackendMethod *string        `json:"backendMethod"`
 	GRPC          *bool          `json:"grpc"`
 	WebSocket     *bool          `json:"websocket"`
+	// Strict and Body are rules of the API (model.APIRules): refuse
+	// undeclared parameters, and what the body must be.
+	Strict *bool             `json:"strict"`
+	Body   **model.BodyRules `json:"body"`
 }
 
 // apply copies the fields present in req onto a.
@@ -34,6 +41,8 @@ func (req *apiRequest) apply(a *model.API) {
 	set(&a.BackendMethod, req.BackendMethod)
 	set(&a.GRPC, req.GRPC)
 	set(&a.WebSocket, req.WebSocket)
+	set(&a.Strict, req.Strict)
+	set(&a.Body, req.Body)
 }
 
 func (s *server) createAPI(w http.ResponseWriter, r *http.Request) error {

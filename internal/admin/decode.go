@@ -197,11 +197,18 @@ func knownFields(v any, t reflect.Type, path string) error {
 }
 
 // fieldByJSONName returns the exported field of t whose JSON name is
-// exactly name.
+// exactly name, looking into embedded structs without a JSON name as
+// encoding/json does (model.Param embeds model.ParamRules).
 func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			if ef, ok := fieldByJSONName(f.Type, name); ok {
+				return ef, true
+			}
+			continue
+		}
 		if !f.IsExported() || tag == "-" {
 			continue
 		}

@@ -28,7 +28,7 @@ func TestRefusals(t *testing.T) {
 		// Decoding.
 		{"unknown field", "POST", "/v1/groups", `{"name":"a","colour":"red"}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "colour"},
 		{"field in the wrong case", "POST", "/v1/groups", `{"NAME":"a"}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "NAME"},
-		{"unknown nested field", "POST", g + "/apis", `{"name":"a","method":"GET","path":"/a","params":[{"name":"q","in":"query","format":"x"}]}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "params[0].format"},
+		{"unknown nested field", "POST", g + "/apis", `{"name":"a","method":"GET","path":"/a","params":[{"name":"q","in":"query","colour":"x"}]}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "params[0].colour"},
 		{"server-set field", "POST", "/v1/groups", `{"name":"a","groupId":"g-mine"}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "groupId"},
 		{"malformed JSON", "POST", "/v1/groups", `{"name":"a",}`, 400, "APIGW_PARAM_VALUE_INVALID", "offset 12)"},
 		{"truncated JSON", "POST", "/v1/groups", `{"name":"a"`, 400, "APIGW_PARAM_VALUE_INVALID", "ends at offset"},

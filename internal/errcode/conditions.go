@@ -188,6 +188,9 @@ var (
 	ArgumentUnsupported = dataPlane("argument_unsupported",
 		Text{"the request carries a parameter the API does not declare, and the API is strict", "请求携带了API未声明的参数，且该API要求严格校验"},
 		general("ARGUMENT_NOT_SUPPORT", 400), "12001", "1103", "4000")
+	ArgumentBadBase64 = dataPlane("argument_bad_base64",
+		Text{"a parameter or body field declared as base64 (format byte) does not decode", "声明为Base64（format byte）的参数或请求体字段无法解码"},
+		general("ARGUMENT_WRONG_FORMAT", 400), "12001", "1102", "4000")
 	BodyMalformed = dataPlane("body_malformed",
 		Text{"the body is declared as JSON and does not parse", "请求体声明为JSON，但无法解析"},
 		general("INVALID_ARGUMENT", 400), "12001", "1101", "4000")

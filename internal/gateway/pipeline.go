@@ -25,7 +25,8 @@ func (g *Gateway) pipeline() []stage {
 		{name: "authorize", run: g.authorize},       // allowed pins, authorization, API
 		{name: "market", run: g.market},             // subscription, balance hold
 		{name: "traffic", run: g.traffic},           // rate limits, quota holds
-		// validate comes here, after traffic.
+		// validate: declared parameters and body, after traffic.
+		{name: "validate", run: g.validate},
 		{name: "outbound", run: g.outbound},             // identity headers in, credentials out
 		{name: "proxy", run: g.proxy},                   // backend: mock or upstream pool
 		{name: "settle", run: g.settle, always: true},   // commit or release holds, usage

@@ -121,7 +121,10 @@ func (a *API) Validate() error {
 	if err := a.ValidateProtocols(); err != nil {
 		return err
 	}
-	return a.APIRules.ValidateShape()
+	if err := a.APIRules.ValidateShape(); err != nil {
+		return err
+	}
+	return a.checkSchema()
 }
 
 // declared returns errcode.PathParamsUndefined naming the first of vars
@@ -183,16 +186,20 @@ func validateParam(field string, p Param) error {
 		if !IsIdentifier(p.Name) {
 			return invalid(field+".name", "%q: a path parameter's name is letters, digits and _, not starting with a digit", p.Name)
 		}
-	case InQuery:
+	case InQuery, InForm:
 		if len(p.Name) > 128 || strings.ContainsFunc(p.Name, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("&=#+", r) }) {
-			return invalid(field+".name", "%q is not a usable query parameter name", p.Name)
+			return invalid(field+".name", "%q is not a usable %s parameter name", p.Name, p.In)
 		}
 	case InHeader:
 		if !isToken(p.Name) || len(p.Name) > 128 {
 			return invalid(field+".name", "%q is not a valid header name", p.Name)
 		}
+	case InCookie:
+		if !isToken(p.Name) || len(p.Name) > 128 {
+			return invalid(field+".name", "%q is not a valid cookie name", p.Name)
+		}
 	default:
-		return invalid(field+".in", "%q is not path, query or header", p.In)
+		return invalid(field+".in", "%q is not path, query, header, form or cookie", p.In)
 	}
 	switch p.Type {
 	case TypeString, TypeInteger, TypeNumber, TypeBoolean:
@@ -202,7 +209,7 @@ func validateParam(field string, p Param) error {
 	if p.Default != "" && !ScalarIs(string(p.Default), p.Type) {
 		return invalid(field+".default", "%q is not a valid %s", string(p.Default), p.Type)
 	}
-	return nil
+	return validateRules(field, p)
 }
 
 // ScalarIs reports whether s is a valid value of the parameter type typ.

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/route"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
+	"github.com/tollgate-gw/tollgate/internal/validate"
 )
 
 // Options are the settings a snapshot is compiled with.
@@ -155,6 +156,9 @@ func (e *Env) add(m model.API) error {
 		if a.backend, err = route.ParseExpansion(m.BackendPath, t); err != nil {
 			return err
 		}
+	}
+	if a.Validator, err = validate.Compile(&a.API, t.Vars()); err != nil {
+		return err
 	}
 	return e.router.Add(a.Method, t, m.MatchType, a)
 }

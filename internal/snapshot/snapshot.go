@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/route"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
+	"github.com/tollgate-gw/tollgate/internal/validate"
 )
 
 // Snapshot is a compiled, read-only configuration of the data plane. It is
@@ -66,6 +67,9 @@ type API struct {
 	Metrics telemetry.Cache
 	// Limits name the API's rate counters.
 	Limits Limits
+	// Validator checks a call against the API's declared parameters and
+	// body; nil when the API declares nothing to check.
+	Validator *validate.Validator
 
 	template *route.Template
 	backend  *route.Expansion // nil: the request's path goes upstream
