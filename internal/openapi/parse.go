@@ -102,6 +102,7 @@ func parseSwagger(ctx context.Context, t *tree) (*parsed, error) {
 // Patterns of the parser's messages that name where they are.
 var (
 	kinPath      = regexp.MustCompile(`invalid path (/[^:]*): invalid operation ([A-Z]+)`)
+	kinOperation = regexp.MustCompile(`operation ([A-Z]+) (/\S*)`)
 	kinPathOnly  = regexp.MustCompile(`invalid path (/[^:]*)`)
 	kinComponent = regexp.MustCompile(`invalid components: (schema|parameter|response|requestBody|header|securityScheme|example|link|callback) "([^"]+)"`)
 	kinField     = regexp.MustCompile(`value of ([A-Za-z]+) must be`)
@@ -116,6 +117,8 @@ func (t *tree) problem(err error) error {
 	ptr := ""
 	if m := kinPath.FindStringSubmatch(msg); m != nil {
 		ptr = pointerJoin("/paths", m[1], strings.ToLower(m[2]))
+	} else if m := kinOperation.FindStringSubmatch(msg); m != nil {
+		ptr = pointerJoin("/paths", m[2], strings.ToLower(m[1]))
 	} else if m := kinPathOnly.FindStringSubmatch(msg); m != nil {
 		ptr = pointerJoin("/paths", m[1])
 	} else if m := kinComponent.FindStringSubmatch(msg); m != nil {

@@ -61,3 +61,13 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+var testGroup = model.Group{ID: "g1", Name: "g1"}
+
+func apisOf(d *Document) []model.API {
+	var out []model.API
+	for _, op := range d.Operations {
+		out = append(out, op.API)
+	}
+	return out
+}

@@ -187,11 +187,13 @@ func (c *cost) alias(n *yaml.Node, ptr string, depth int) error {
 }
 
 // resolve returns the node a JSON pointer names, following aliases, and
-// the deepest node it could reach.
-func (t *tree) resolve(ptr string) (found *yaml.Node, reached *yaml.Node) {
+// the line of the deepest node it could reach (of its key, in a mapping:
+// where a reader looks for "get:").
+func (t *tree) resolve(ptr string) (found *yaml.Node, line int) {
 	n := t.root
+	line = n.Line
 	if ptr == "" || ptr == "/" {
-		return n, n
+		return n, line
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
 		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
@@ -203,24 +205,25 @@ func (t *tree) resolve(ptr string) (found *yaml.Node, reached *yaml.Node) {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				if n.Content[i].Value == tok {
-					next = n.Content[i+1]
+					next, line = n.Content[i+1], n.Content[i].Line
 					break
 				}
 			}
 		case yaml.SequenceNode:
 			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
 				next = n.Content[i]
+				line = next.Line
 			}
 		}
 		if next == nil {
-			return nil, n
+			return nil, line
 		}
 		n = next
 	}
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	return n, n
+	return n, line
 }
 
 // line returns the line of the node ptr names, or of the deepest node on
@@ -229,8 +232,8 @@ func (t *tree) line(ptr string) int {
 	if t == nil {
 		return 0
 	}
-	_, reached := t.resolve(ptr)
-	return reached.Line
+	_, line := t.resolve(ptr)
+	return line
 }
 
 // checkRef refuses a $ref that names nothing in the document, and a chain
