@@ -24,6 +24,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/limit"
+	"github.com/tollgate-gw/tollgate/internal/openapi"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
@@ -61,6 +62,14 @@ type Config struct {
 	// is saved; nil holds the rules for everyone and allows tenants no
 	// private range (see package egress).
 	Egress *egress.Policy
+	// BaseDomain is the domain the data plane serves groups under
+	// ({groupId}.{base}, {groupId}-test.{base}...), for the servers of an
+	// exported OpenAPI document; "localhost" when empty.
+	BaseDomain string
+	// DataEndpoint, if not nil, tells the data plane's scheme ("http" or
+	// "https") and port, for the same servers; http on the default port
+	// when nil.
+	DataEndpoint func() (scheme string, port int)
 }
 
 // server holds the state of the handlers.
@@ -74,6 +83,9 @@ type server struct {
 	zone      *time.Location
 	clock     limit.Clock
 	egress    *egress.Policy
+	// baseDomain and dataEndpoint place the data plane (Config).
+	baseDomain   string
+	dataEndpoint func() (string, int)
 	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
 	logins      *throttle
 	mfaFailures *throttle
@@ -102,6 +114,8 @@ func newServer(cfg Config) *server {
 		zone:         cfg.Zone,
 		clock:        cfg.Clock,
 		egress:       cfg.Egress,
+		baseDomain:   cfg.BaseDomain,
+		dataEndpoint: cfg.DataEndpoint,
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword
@@ -149,6 +163,9 @@ type route struct {
 	scope scope
 	// action names the operation for roles and MFA (model.Actions).
 	action string
+	// maxBody, when set, is the largest body the operation reads,
+	// instead of MaxBodyBytes.
+	maxBody int64
 }
 
 // routes lists every operation. The OpenAPI document must describe
@@ -204,6 +221,12 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.getAPI, scope: scopeGroup, action: "apis.read"},
 		{method: "PATCH", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.updateAPI, scope: scopeGroup, action: "apis.update"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.deleteAPI, scope: scopeGroup, action: "apis.delete"},
+
+		// OpenAPI in and out (openapi.go's neighbours import.go, export.go).
+		{method: "POST", pattern: "/v1/groups/{groupId}/import", h: s.importOpenAPI, query: []string{"dryRun", "mode"},
+			scope: scopeGroup, action: "apis.import", maxBody: int64(openapi.DefaultLimits.MaxBytes)},
+		{method: "GET", pattern: "/v1/groups/{groupId}/openapi.json", h: s.exportOpenAPI, query: []string{"revision"}, scope: scopeGroup, action: "apis.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/openapi.yaml", h: s.exportOpenAPI, query: []string{"revision"}, scope: scopeGroup, action: "apis.read"},
 
 		{method: "PUT", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.putBackend, scope: scopeGroup, action: "backends.update"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.getBackend, scope: scopeGroup, action: "backends.read"},

@@ -261,19 +261,20 @@ func listedAddr(value string, addr netip.Addr) bool {
 	return err == nil && a == addr
 }
 
-// readBody reads r's body (at most MaxBodyBytes) for a signature and
+// readBody reads r's body (at most bodyLimit(r)) for a signature and
 // puts it back for the handler.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	limit := bodyLimit(r)
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	r.Body.Close()
 	if err != nil {
 		return nil, &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "body", Detail: "the body could not be read", Cause: err}
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, bodyInvalid("larger than %d bytes", MaxBodyBytes)
+	if int64(len(body)) > limit {
+		return nil, bodyInvalid("larger than %d bytes", limit)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return body, nil

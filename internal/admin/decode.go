@@ -50,13 +50,14 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeBody(body, dst)
 }
 
-// readRequest reads r's body, at most MaxBodyBytes.
+// readRequest reads r's body, at most bodyLimit(r).
 func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	limit := bodyLimit(r)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, bodyInvalid("larger than %d bytes", MaxBodyBytes)
+			return nil, bodyInvalid("larger than %d bytes", limit)
 		}
 		return nil, &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "body", Detail: "the body could not be read", Cause: err}
 	}

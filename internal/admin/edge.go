@@ -70,6 +70,9 @@ func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err er
 			err = errcode.Wrap(errcode.Internal, fmt.Errorf("panic: %v", p))
 		}
 	}()
+	if rt.maxBody > 0 {
+		*r = *r.WithContext(withBodyLimit(r.Context(), rt.maxBody))
+	}
 	var c *caller
 	if rt.scope != scopePublic {
 		if c, err = s.authenticate(r); err != nil {

@@ -248,6 +248,12 @@ func matrixCases() []matrixCase {
 			return "/v1/groups/" + t.group + "/apis/" + hs.newAPI(t)
 		}, account: 204, user: 204, operator: 204},
 
+		{method: "POST", pattern: "/v1/groups/{groupId}/import", path: grp("/import"), body: static(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},` +
+			`"paths":{"/imported":{"get":{"operationId":"imported","responses":{"200":{"description":"ok"}}}}}}`),
+			account: 200, user: 200, operator: 200},
+		{method: "GET", pattern: "/v1/groups/{groupId}/openapi.json", path: grp("/openapi.json"), account: 200, user: 200, operator: 200},
+		{method: "GET", pattern: "/v1/groups/{groupId}/openapi.yaml", path: grp("/openapi.yaml"), account: 200, user: 200, operator: 200},
+
 		{method: "PUT", pattern: "/v1/groups/{groupId}/backends/{environment}", path: grp("/backends/online"), body: static(`{"type":"mock","body":"x"}`),
 			account: 200, user: 200, operator: 200},
 		{method: "GET", pattern: "/v1/groups/{groupId}/backends/{environment}", path: grp("/backends/test"), account: 200, user: 200, operator: 200},

@@ -243,6 +243,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Counter:  s.counter,
 		Zone:     cfg.Zone,
 		Egress:   s.egress,
+		// The servers of an exported OpenAPI document.
+		BaseDomain:   cfg.BaseDomain,
+		DataEndpoint: s.dataEndpoint,
 	})
 
 	mux := http.NewServeMux()
