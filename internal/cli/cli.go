@@ -20,6 +20,8 @@ func commands() []command {
 		{"serve", "run the gateway: data plane, admin API, metrics", runServe},
 		{"errors", "print the error catalogue", runErrors},
 		{"call", "sign and send a request to a protected API, print the answer", runCall},
+		{"import", "import an OpenAPI or Swagger document into a group (through the admin API)", runImport},
+		{"export", "print a group as an OpenAPI 3.1 document (through the admin API)", runExport},
 		{"repair", "quarantine the damaged state serve refuses, and print what was lost", runRepair},
 		{"version", "print the version, the commit and the Go version", runVersion},
 	}
