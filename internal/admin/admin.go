@@ -61,6 +61,9 @@ type Config struct {
 	// is saved; nil holds the rules for everyone and allows tenants no
 	// private range (see package egress).
 	Egress *egress.Policy
+	// Debugger runs API debug calls through the data plane (debug.go);
+	// nil answers them with errcode.Unavailable.
+	Debugger Debugger
 }
 
 // server holds the state of the handlers.
@@ -74,6 +77,7 @@ type server struct {
 	zone      *time.Location
 	clock     limit.Clock
 	egress    *egress.Policy
+	debugger  Debugger
 	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
 	logins      *throttle
 	mfaFailures *throttle
@@ -102,6 +106,7 @@ func newServer(cfg Config) *server {
 		zone:         cfg.Zone,
 		clock:        cfg.Clock,
 		egress:       cfg.Egress,
+		debugger:     cfg.Debugger,
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword
@@ -204,6 +209,7 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.getAPI, scope: scopeGroup, action: "apis.read"},
 		{method: "PATCH", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.updateAPI, scope: scopeGroup, action: "apis.update"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.deleteAPI, scope: scopeGroup, action: "apis.delete"},
+		{method: "POST", pattern: "/v1/groups/{groupId}/apis/{apiId}/debug", h: s.debugAPI, scope: scopeGroup, action: "apis.debug"},
 
 		{method: "PUT", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.putBackend, scope: scopeGroup, action: "backends.update"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.getBackend, scope: scopeGroup, action: "backends.read"},

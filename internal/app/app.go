@@ -243,6 +243,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Counter:  s.counter,
 		Zone:     cfg.Zone,
 		Egress:   s.egress,
+		Debugger: debuggerOf(dataHandler),
 	})
 
 	mux := http.NewServeMux()
