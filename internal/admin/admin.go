@@ -70,6 +70,9 @@ type Config struct {
 	// "https") and port, for the same servers; http on the default port
 	// when nil.
 	DataEndpoint func() (scheme string, port int)
+	// Debugger runs API debug calls through the data plane (debug.go);
+	// nil answers them with errcode.Unavailable.
+	Debugger Debugger
 }
 
 // server holds the state of the handlers.
@@ -86,6 +89,7 @@ type server struct {
 	// baseDomain and dataEndpoint place the data plane (Config).
 	baseDomain   string
 	dataEndpoint func() (string, int)
+	debugger  Debugger
 	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
 	logins      *throttle
 	mfaFailures *throttle
@@ -116,6 +120,7 @@ func newServer(cfg Config) *server {
 		egress:       cfg.Egress,
 		baseDomain:   cfg.BaseDomain,
 		dataEndpoint: cfg.DataEndpoint,
+		debugger:     cfg.Debugger,
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword
@@ -221,6 +226,7 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.getAPI, scope: scopeGroup, action: "apis.read"},
 		{method: "PATCH", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.updateAPI, scope: scopeGroup, action: "apis.update"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.deleteAPI, scope: scopeGroup, action: "apis.delete"},
+		{method: "POST", pattern: "/v1/groups/{groupId}/apis/{apiId}/debug", h: s.debugAPI, scope: scopeGroup, action: "apis.debug"},
 
 		// OpenAPI in and out (openapi.go's neighbours import.go, export.go).
 		{method: "POST", pattern: "/v1/groups/{groupId}/import", h: s.importOpenAPI, query: []string{"dryRun", "mode"},

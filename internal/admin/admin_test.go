@@ -35,6 +35,8 @@ type harness struct {
 	store   store.Store
 	clock   *limit.ManualClock
 	changes atomic.Int64
+	// debugger stands in for the data plane (debug_test.go).
+	debugger recordingDebugger
 }
 
 func newHarness(t *testing.T) *harness {
@@ -50,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	hs := &harness{t: t, store: st, clock: limit.NewManualClock(time.Now().UTC().Truncate(time.Second))}
-	hs.srv = newServer(Config{Store: st, Token: token, Clock: hs.clock, OnChange: func() { hs.changes.Add(1) }})
+	hs.srv = newServer(Config{Store: st, Token: token, Clock: hs.clock, OnChange: func() { hs.changes.Add(1) }, Debugger: &hs.debugger})
 	// A password hash of the real cost takes a good part of a second,
 	// several under the race detector: tests hash at a low cost, in the
 	// same format, which CheckPassword reads the cost from.

@@ -247,6 +247,9 @@ func matrixCases() []matrixCase {
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", path: func(hs *harness, t *tenant, _ actor) string {
 			return "/v1/groups/" + t.group + "/apis/" + hs.newAPI(t)
 		}, account: 204, user: 204, operator: 204},
+		{method: "POST", pattern: "/v1/groups/{groupId}/apis/{apiId}/debug", path: func(_ *harness, t *tenant, _ actor) string {
+			return "/v1/groups/" + t.group + "/apis/" + t.api + "/debug"
+		}, body: static(`{"environment":"test"}`), account: 200, user: 200, operator: 200},
 
 		{method: "POST", pattern: "/v1/groups/{groupId}/import", path: grp("/import"), body: static(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},` +
 			`"paths":{"/imported":{"get":{"operationId":"imported","responses":{"200":{"description":"ok"}}}}}}`),

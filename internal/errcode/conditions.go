@@ -314,6 +314,12 @@ var (
 	BodySchemaInvalid = controlPlane("body_schema_invalid",
 		Text{"a stored API's body schema cannot be compiled", "已保存的API的请求体模式无法编译"},
 		console("APIGATEWAY_API_BODY_ERROR", 500), "", "", "")
+	NotExistMethod = controlPlane("not_exist_method",
+		Text{"a debug call names an API that the revision deployed to the environment does not have, or nothing is deployed there", "调试调用指定的API不在该环境已发布的版本中，或该环境没有发布"},
+		console("APIGATEWAY_NOT_EXIST_METHOD_ERROR", 404), "", "", "")
+	DebugBodyInvalid = controlPlane("debug_body_invalid",
+		Text{"a debug call's sample body breaks the body the API declares (content type, JSON Schema)", "调试调用的示例请求体不符合API声明的请求体（内容类型、JSON Schema）"},
+		console("APIGATEWAY_API_BODY_ERROR", 500), "", "", "")
 	RevisionRepeat = controlPlane("revision_repeat",
 		Text{"the group already has this revision number", "分组已存在该修订版本号"},
 		console("APIGATEWAY_REVISION_ISREPEAT", 409), "", "", "")

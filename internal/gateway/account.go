@@ -60,6 +60,7 @@ func (g *Gateway) account(c *Call) error {
 			BytesIn:   c.BytesIn,
 			BytesOut:  c.Result.BytesOut,
 			Remote:    c.R.RemoteAddr,
+			Debug:     c.debug != nil,
 		}
 		if c.Env != nil {
 			e.Group, e.Environment = c.Env.Group.ID, string(c.Env.Environment)

@@ -66,6 +66,9 @@ type Call struct {
 	// sw is the writer a streamed answer settles the call through.
 	sw settlingWriter
 
+	// debug is set on a debug call (debug.go); nil on a client's.
+	debug *debugRun
+
 	admitted    bool
 	upstreamErr bool
 	abort       bool

@@ -69,7 +69,9 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 			}
 		}
 	}
-	if c.proxied {
+	// A debug call is never counted: it is nobody's use of the API.
+	counted := c.proxied && c.debug == nil
+	if counted {
 		u := limit.Usage{Calls: 1}
 		if ok {
 			u.OK = 1
@@ -89,7 +91,7 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 		switch {
 		case c.charged:
 			failed = ctr.Sync(ctx)
-		case ok && c.proxied:
+		case ok && counted:
 			// Counted, not charged: surviving the process is enough.
 			failed = ctr.Flush(ctx)
 		}

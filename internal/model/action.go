@@ -7,7 +7,7 @@ import "strings"
 var Actions = []string{
 	"accounts.create", "accounts.read", "accounts.update",
 	"groups.create", "groups.read", "groups.update", "groups.delete",
-	"apis.create", "apis.read", "apis.update", "apis.delete", "apis.import",
+	"apis.create", "apis.read", "apis.update", "apis.delete", "apis.import", "apis.debug",
 	"backends.read", "backends.update", "backends.delete",
 	"revisions.create", "revisions.read",
 	"deployments.create", "deployments.read", "deployments.delete",

@@ -36,6 +36,10 @@ type Entry struct {
 	BytesIn   int64
 	BytesOut  int64
 	Remote    string
+	// Debug marks an API debug call made from the admin API: it reached
+	// the backend, but was nobody's use of the API and was not charged.
+	// It is written only when set, so that a client's line is unchanged.
+	Debug bool
 }
 
 // AccessLog writes one JSON line per call, in the format of log/slog's
@@ -193,6 +197,9 @@ func appendEntry(b []byte, e *Entry) []byte {
 	b = strconv.AppendInt(b, e.BytesOut, 10)
 	b = append(b, `,"remote":`...)
 	b = jsontext.AppendString(b, e.Remote)
+	if e.Debug {
+		b = append(b, `,"debug":true`...)
+	}
 	return append(b, "}\n"...)
 }
 

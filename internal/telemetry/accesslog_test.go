@@ -139,6 +139,10 @@ func slogLine(e *Entry) string {
 		slog.Int64("bytes_out", e.BytesOut),
 		slog.String("remote", e.Remote),
 	)
+	if e.Debug {
+		// Only a debug call's line has the field.
+		r.AddAttrs(slog.Bool("debug", true))
+	}
 	h.Handle(context.Background(), r)
 	return buf.String()
 }
@@ -153,6 +157,7 @@ func TestAppendEntryMatchesSlog(t *testing.T) {
 		{Time: at, Path: "/a\"b\\c\nd\re\tf\x00g\x1f\x7f<>&'", Method: "PATCH", Latency: time.Nanosecond},
 		{Time: at, Path: "/\xff\xfe-\u2028-\u2029-é-日本-\U0001F600", Remote: "[::1]:80", Latency: 123456789 * time.Microsecond},
 		{Time: at, Latency: -5 * time.Millisecond, Upstream: 1},
+		{Time: at, RequestID: "r-2", Group: "g1", API: "a-1", Pin: "acme", Method: "POST", Path: "/x", Status: 200, Debug: true},
 	}
 	for i := range entries {
 		e := &entries[i]
