@@ -89,7 +89,7 @@ type server struct {
 	// baseDomain and dataEndpoint place the data plane (Config).
 	baseDomain   string
 	dataEndpoint func() (string, int)
-	debugger  Debugger
+	debugger     Debugger
 	// logins and mfaFailures throttle guesses of passwords and TOTP codes.
 	logins      *throttle
 	mfaFailures *throttle

@@ -1,18 +1,13 @@
 package admin
 
 import (
-	"bytes"
-	"fmt"
 	"mime"
 	"slices"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/validate"
 )
 
 // checkDebugBody refuses, with DebugBodyInvalid, a debug call's sample
@@ -47,55 +42,16 @@ func checkDebugBody(api *model.API, contentType string, body []byte) error {
 	if len(b.Schema) == 0 || !isJSON(contentType) && len(b.ContentTypes) > 0 {
 		return nil
 	}
-	schema, err := compileBodySchema(b.Schema)
-	if err != nil {
+	err := validate.CheckBody(b.Schema, body)
+	if err == nil {
+		return nil
+	}
+	e := errcode.From(err)
+	switch e.Cond {
+	case errcode.BodySchemaInvalid:
 		return err
+	case errcode.BodyMalformed:
+		return errcode.Newf(errcode.DebugBodyInvalid, "the sample's body is not JSON")
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return errcode.Newf(errcode.DebugBodyInvalid, "the sample's body is not JSON: %v", err)
-	}
-	if err := schema.Validate(doc); err != nil {
-		return errcode.Newf(errcode.DebugBodyInvalid, "the sample's body breaks the API's JSON Schema: %s", schemaFailure(err))
-	}
-	return nil
-}
-
-// compileBodySchema compiles a stored body schema (draft 2020-12 unless it
-// says otherwise). It loads nothing: a $ref to a file or a URL is refused,
-// so that a tenant's schema cannot read the gateway's files or reach its
-// network.
-func compileBodySchema(raw []byte) (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%v", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(jsonschema.SchemeURLLoader{})
-	const loc = "tollgate:body.json"
-	if err := c.AddResource(loc, doc); err != nil {
-		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%v", err)
-	}
-	s, err := c.Compile(loc)
-	if err != nil {
-		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%v", err)
-	}
-	return s, nil
-}
-
-// english prints the validator's reasons.
-var english = message.NewPrinter(language.English)
-
-// schemaFailure names the first place of the body that fails the schema,
-// as a JSON pointer, and why.
-func schemaFailure(err error) string {
-	ve, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return err.Error()
-	}
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
-	}
-	return fmt.Sprintf("at %q: %s", "/"+strings.Join(ve.InstanceLocation, "/"), ve.ErrorKind.LocalizedString(english))
+	return errcode.Newf(errcode.DebugBodyInvalid, "the sample's body breaks the API's JSON Schema at %s: %s", e.Subject, e.Detail)
 }

@@ -263,3 +263,16 @@ func pointer(at []string) string {
 	}
 	return b.String()
 }
+
+// CheckBody checks body against the JSON Schema raw exactly as the
+// validate stage would: the same compiler (which loads nothing outside
+// the schema), the same first failure in declaration order, the same
+// condition per keyword. The debug call judges a sample body with it
+// before sending it.
+func CheckBody(raw []byte, body []byte) error {
+	s, err := compileSchema(raw)
+	if err != nil {
+		return err
+	}
+	return s.check(body)
+}
