@@ -173,3 +173,20 @@ func isNamedCode(code string) bool {
 	}
 	return true
 }
+
+// BuiltIn reports whether code is a code of the catalogue in the envelope
+// of dialect d, whatever its status: a general, SDK or console code in
+// jdcloud, a market code in market, a Zenith or Tencent code in theirs.
+// A group's own code may not be one, or callers could not tell the two.
+func BuiltIn(d Dialect, code string) bool {
+	families := RaisableFamilies(d)
+	if d == DialectJDCloud || !d.Valid() {
+		families = []Family{FamilyGeneral, FamilySDK, FamilyConsole}
+	}
+	for _, f := range families {
+		if _, ok := Lookup(f, code); ok {
+			return true
+		}
+	}
+	return false
+}

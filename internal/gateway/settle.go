@@ -71,6 +71,9 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 	}
 	if c.proxied {
 		u := limit.Usage{Calls: 1}
+		if c.business {
+			u.Business = 1
+		}
 		if ok {
 			u.OK = 1
 			if c.charged && h.balance.Granted {
