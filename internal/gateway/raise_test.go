@@ -272,6 +272,8 @@ func TestBusinessErrorUnknownCode(t *testing.T) {
 		{"m-zn", "12010", "1106"}, // the market's, in a zenith group
 		{"m-jd", "3001", "INTERNAL"},
 		{"m-tc", "NOPE", "6000"},
+		{"m-tc", "FACE_TOO_SMALL", "6000"},                 // another group's own code
+		{"a-jd", "FACE_TOO_SMALL", "INTERNAL"},             // m-jd's, not a-jd's: codes are per group
 		{"m-mk", "10000", "10030"},                         // a success cannot be raised
 		{"m-tc", "5400", "6000"},                           // nor a partial one
 		{"m-jd", "APIGW_SIGN_RESULT_NOT_SAME", "INTERNAL"}, // nor what the gateway checks
@@ -279,7 +281,11 @@ func TestBusinessErrorUnknownCode(t *testing.T) {
 	}
 	for _, c := range cases {
 		m, _, logs := newRaiseHarness(t)
-		r := m.call(c.gid, "payer", "/raise?code="+url.QueryEscape(c.code))
+		pin := "payer"
+		if c.gid == "a-jd" {
+			pin = "open"
+		}
+		r := m.call(c.gid, pin, "/raise?code="+url.QueryEscape(c.code))
 		if r.StatusCode != 500 || r.code() != c.wantCode {
 			t.Errorf("%s raising %q: %d %s, want 500 %s", c.gid, c.code, r.StatusCode, r.body, c.wantCode)
 		}
@@ -290,7 +296,7 @@ func TestBusinessErrorUnknownCode(t *testing.T) {
 		if got := m.balance("payer", payerCredit); got != payerCredit {
 			t.Errorf("%s raising %q: balance %d, want %d", c.gid, c.code, got, payerCredit)
 		}
-		if u, want := m.fullUsage("payer", c.gid), (limit.Usage{Calls: 1}); u != want {
+		if u, want := m.fullUsage(pin, c.gid), (limit.Usage{Calls: 1}); u != want {
 			t.Errorf("%s raising %q: usage %+v, want %+v", c.gid, c.code, u, want)
 		}
 		var line map[string]any
