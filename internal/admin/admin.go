@@ -238,6 +238,10 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.getBackend, scope: scopeGroup, action: "backends.read"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/backends/{environment}", h: s.deleteBackend, scope: scopeGroup, action: "backends.delete"},
 
+		{method: "POST", pattern: "/v1/groups/{groupId}/errors", h: s.createGroupError, scope: scopeGroup, action: "errors.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/errors", h: s.listGroupErrors, scope: scopeGroup, action: "errors.read"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/errors/{code}", h: s.deleteGroupError, scope: scopeGroup, action: "errors.delete"},
+
 		{method: "POST", pattern: "/v1/groups/{groupId}/revisions", h: s.createRevision, scope: scopeGroup, action: "revisions.create"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/revisions", h: s.listRevisions, query: page, scope: scopeGroup, action: "revisions.read"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/revisions/{revision}", h: s.getRevision, scope: scopeGroup, action: "revisions.read"},

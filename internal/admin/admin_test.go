@@ -186,7 +186,8 @@ func (hs *harness) state() string {
 		apis, _, _ := st.ListAPIs(ctx, g.ID, all)
 		revs, _, _ := st.ListRevisions(ctx, g.ID, all)
 		deps, _ := st.Deployments(ctx, g.ID)
-		parts = append(parts, apis, revs, deps)
+		errs, _ := st.ListGroupErrors(ctx, g.ID)
+		parts = append(parts, apis, revs, deps, errs)
 		for _, env := range []string{"test", "preview", "online"} {
 			b, err := st.Backend(ctx, g.ID, model.Environment(env))
 			if err == nil {

@@ -264,6 +264,14 @@ func matrixCases() []matrixCase {
 			return "/v1/groups/" + t.group + "/backends/" + hs.newBackend(t)
 		}, account: 204, user: 204, operator: 204},
 
+		{method: "POST", pattern: "/v1/groups/{groupId}/errors", path: grp("/errors"), body: func(_ *harness, t *tenant, _ actor, _ bool) string {
+			return groupErrorBody(t)
+		}, account: 201, user: 201, operator: 201},
+		{method: "GET", pattern: "/v1/groups/{groupId}/errors", path: grp("/errors"), account: 200, user: 200, operator: 200},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/errors/{code}", path: func(hs *harness, t *tenant, _ actor) string {
+			return "/v1/groups/" + t.group + "/errors/" + hs.newGroupError(t)
+		}, account: 204, user: 204, operator: 204},
+
 		{method: "POST", pattern: "/v1/groups/{groupId}/revisions", path: grp("/revisions"), body: func(_ *harness, t *tenant, _ actor, _ bool) string {
 			t.throwaway++
 			return fmt.Sprintf(`{"revision":"2.0.%d"}`, t.throwaway)

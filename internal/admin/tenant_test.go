@@ -91,6 +91,16 @@ func (hs *harness) newDeployment(t *tenant) string {
 	return "preview"
 }
 
+// groupErrorBody is the body of a new code of a group's own.
+func groupErrorBody(t *tenant) string {
+	t.throwaway++
+	return fmt.Sprintf(`{"code":"E%d","http":422,"message":{"en":"Model offline","zh":"模型离线"}}`, 70000+t.throwaway)
+}
+
+func (hs *harness) newGroupError(t *tenant) string {
+	return hs.must("POST", "/v1/groups/"+t.group+"/errors", groupErrorBody(t), 201).str("code")
+}
+
 func (hs *harness) newBlacklistEntry(t *tenant) string {
 	return hs.must("POST", "/v1/blacklist", fmt.Sprintf(`{"kind":"pin","value":%q}`, t.next("-bad")), 201).str("entryId")
 }

@@ -38,10 +38,12 @@ type usageRow struct {
 	Environment string    `json:"environment"`
 	// Calls are the admitted calls; OK those the backend answered with
 	// success; Charged the money, in minor units, their pay-per-call
-	// prices drew.
-	Calls   int64 `json:"calls"`
-	OK      int64 `json:"ok"`
-	Charged int64 `json:"charged"`
+	// prices drew; Business those the backend answered with a business
+	// error (X-Tollgate-Error), never charged.
+	Calls    int64 `json:"calls"`
+	OK       int64 `json:"ok"`
+	Charged  int64 `json:"charged"`
+	Business int64 `json:"business"`
 }
 
 // usageReport is the body of GET /v1/usage.
@@ -131,6 +133,7 @@ func (s *server) usage(w http.ResponseWriter, r *http.Request) error {
 		sum.Calls += row.Calls
 		sum.OK += row.OK
 		sum.Charged += row.Charged
+		sum.Business += row.Business
 	}
 	out := make([]usageRow, 0, len(sums))
 	for _, sum := range sums {

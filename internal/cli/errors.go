@@ -19,6 +19,8 @@ func runErrors(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&lang, "lang", "en", "language: en or zh")
 	fs.StringVar(&opts.Format, "format", "table", "output: table, json or markdown")
 	fs.StringVar(&family, "family", "", "only this family: market, market-business, general, console, sdk, zenith, tencent")
+	var group groupSource
+	group.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -35,6 +37,9 @@ func runErrors(args []string, stdout, stderr io.Writer) error {
 	}
 	if family != "" && !opts.Family.Valid() {
 		return exitUsage{"unknown --family " + family}
+	}
+	if group.id != "" {
+		return group.write(stdout, opts)
 	}
 	return errdoc.Write(stdout, opts)
 }

@@ -178,6 +178,10 @@ type Error struct {
 	Detail string
 	// Cause is the underlying error, for logs; it is never shown.
 	Cause error
+
+	// raised is the entry a backend raised (see Raise), rendered in place
+	// of the condition's.
+	raised *Entry
 }
 
 // New returns an Error of cond about subject.
@@ -197,11 +201,11 @@ func Wrap(cond *Condition, err error) *Error {
 
 // Error implements error.
 func (e *Error) Error() string {
-	msg := e.Cond.canonical.render(English, e.Subject, e.Detail)
+	msg := e.entryIn(DialectJDCloud).render(English, e.Subject, e.Detail)
 	if e.Cause != nil {
-		return e.Cond.Code() + ": " + msg + ": " + e.Cause.Error()
+		return e.Code() + ": " + msg + ": " + e.Cause.Error()
 	}
-	return e.Cond.Code() + ": " + msg
+	return e.Code() + ": " + msg
 }
 
 // Unwrap returns the cause.
@@ -223,7 +227,7 @@ func (e *Error) Is(target error) bool {
 
 // Message returns the message as rendered in dialect d and language lang.
 func (e *Error) Message(d Dialect, lang Lang) string {
-	return e.Cond.entry(d).render(lang, e.Subject, e.Detail)
+	return e.entryIn(d).render(lang, e.Subject, e.Detail)
 }
 
 // From returns the *Error in err's chain; an Error of the condition where

@@ -216,6 +216,13 @@ var (
 	Internal = dataPlane("internal",
 		Text{"an unexpected failure inside the gateway", "网关内部发生意外故障"},
 		general("INTERNAL", 500), "10030", "1106", "6000")
+	// BusinessError is an error the backend raised (raise.go). Its Error
+	// values carry the entry the backend named (Raise) and render that
+	// entry in its own status; the codes here answer only an Error of the
+	// condition made without one, which the gateway never makes.
+	BusinessError = dataPlane("business_error",
+		Text{"the backend raised a business error with X-Tollgate-Error: answered with the entry its code names, in that entry's status (see Business errors)", "后端通过X-Tollgate-Error抛出业务错误：以该错误码对应的条目及其HTTP状态应答（见“业务错误”）"},
+		general("INTERNAL", 500), "10030", "1106", "6000")
 )
 
 // Control plane: the admin API's callers, users and keys.

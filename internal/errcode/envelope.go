@@ -41,9 +41,10 @@ type (
 
 // Render returns the HTTP status and JSON body of e in dialect d and
 // language lang. The status is the canonical code's in every dialect, so
-// that clients and monitors see the same status whatever the body's shape.
+// that clients and monitors see the same status whatever the body's shape;
+// a business error a backend raised answers with its entry's status.
 func (e *Error) Render(d Dialect, lang Lang, requestID string) (int, []byte) {
-	entry := e.Cond.entry(d)
+	entry := e.entryIn(d)
 	msg := entry.render(lang, e.Subject, e.Detail)
 	var body any
 	switch d {
@@ -56,10 +57,10 @@ func (e *Error) Render(d Dialect, lang Lang, requestID string) (int, []byte) {
 		n, _ := strconv.Atoi(entry.Code)
 		body = tencentBody{Code: n, Message: msg, CodeDesc: entry.Message.EN, RequestID: requestID}
 	default:
-		body = jdcloudBody{RequestID: requestID, Error: jdcloudError{Code: e.Cond.HTTP(), Status: entry.Code, Message: msg}}
+		body = jdcloudBody{RequestID: requestID, Error: jdcloudError{Code: e.Status(), Status: entry.Code, Message: msg}}
 	}
 	b, _ := json.Marshal(body)
-	return e.Cond.HTTP(), append(b, '\n')
+	return e.Status(), append(b, '\n')
 }
 
 // Write renders err (see From) as the envelope of dialect d and writes it.

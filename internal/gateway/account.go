@@ -17,7 +17,7 @@ func (g *Gateway) account(c *Call) error {
 	}
 	code := ""
 	if c.Err != nil {
-		code = c.Err.Cond.Code()
+		code = c.Err.Code()
 	}
 	if c.body != nil && c.BytesIn == 0 {
 		// A body of unknown length: what arrived of it.
@@ -45,6 +45,7 @@ func (g *Gateway) account(c *Call) error {
 			Duration:      took,
 			Upstream:      c.Result.Upstream,
 			UpstreamError: c.upstreamErr,
+			Business:      c.business,
 		})
 	}
 	if l := g.cfg.AccessLog; l != nil {

@@ -57,6 +57,11 @@ type Call struct {
 	// BytesIn counts the request body.
 	BytesIn int64
 
+	// raised is the business error the backend raised (see raise), which
+	// replaces its answer; business: it named a known code.
+	raised   *errcode.Error
+	business bool
+
 	// holds are the reservations taken at admission, settled once.
 	holds holds
 	// proxied: the call reached the proxy stage, so it counts as usage.

@@ -35,11 +35,14 @@ func (g *Gateway) proxy(c *Call) error {
 	} else {
 		err = g.forward(c, &c.sw)
 	}
-	if c.sw.err != nil {
+	if c.sw.err != nil || c.raised != nil {
 		// Nothing reached the client: the edge can answer.
 		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
 		c.upstreamErr = false
-		return c.sw.err
+		if c.sw.err != nil {
+			return c.sw.err
+		}
+		return c.raised
 	}
 	return err
 }

@@ -186,7 +186,7 @@ func (g *Gateway) fail(c *Call, err error) {
 		e, bodyCut = be, true
 	}
 	c.Err = e
-	c.Status = e.Cond.HTTP()
+	c.Status = e.Status()
 	switch {
 	case c.Result.Started:
 		// Only cutting the answer can tell the client; the call is

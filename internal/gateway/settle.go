@@ -73,6 +73,9 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 	counted := c.proxied && c.debug == nil
 	if counted {
 		u := limit.Usage{Calls: 1}
+		if c.business {
+			u.Business = 1
+		}
 		if ok {
 			u.OK = 1
 			if c.charged && h.balance.Granted {

@@ -20,6 +20,8 @@ type settlingWriter struct {
 	err error
 	// wrote: the status went to the client (or settling refused it).
 	wrote bool
+	// dropped counts the body of an answer that raised a business error.
+	dropped int
 }
 
 func (w *settlingWriter) WriteHeader(status int) {
@@ -32,6 +34,13 @@ func (w *settlingWriter) WriteHeader(status int) {
 		return
 	}
 	w.wrote = true
+	if h := w.ResponseWriter.Header(); h[raiseHeader] != nil {
+		// The backend raised a business error: its answer is replaced,
+		// and nothing of it reaches the client. Never charged.
+		w.g.raise(w.c, h, true)
+		w.err = w.g.settleAs(w.c, false)
+		return
+	}
 	if w.err = w.g.settleAs(w.c, is2xx(status)); w.err != nil {
 		return
 	}
@@ -45,6 +54,9 @@ func (w *settlingWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
+	if w.c.raised != nil {
+		return raisedBody(&w.dropped, p)
+	}
 	return w.ResponseWriter.Write(p)
 }
 
@@ -52,7 +64,7 @@ func (w *settlingWriter) Write(p []byte) (int, error) {
 // is called after every write of a body of unknown length: a plain type
 // assertion, where http.ResponseController would allocate each time.
 func (w *settlingWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok && w.err == nil {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok && w.err == nil && w.c.raised == nil {
 		f.Flush()
 	}
 }

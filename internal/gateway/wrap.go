@@ -55,13 +55,17 @@ func (g *Gateway) proxyWrapped(c *Call) error {
 	c.R.Header.Del("Accept-Encoding")
 	b := wrapPool.Get().(*wrapBuffer)
 	defer b.put()
-	b.w, b.max = c.W, g.maxWrapped
+	b.w, b.max, b.g, b.c = c.W, g.maxWrapped, g, c
 	err := g.forward(c, b)
 	if !b.passing {
 		// Nothing has reached the client yet.
 		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
 	}
 	switch {
+	case c.raised != nil:
+		// The backend raised a business error (see raise): the settle
+		// stage releases the call's holds.
+		return c.raised
 	case b.passing:
 		return err
 	case b.over:
@@ -147,6 +151,9 @@ type wrapBuffer struct {
 	body    []byte
 	out     []byte
 	max     int64
+	g       *Gateway
+	c       *Call
+	dropped int  // the body of an answer that raised a business error
 	passing bool // the status was not 2xx: the answer goes straight through
 	over    bool // the body went past max
 }
@@ -159,7 +166,7 @@ const keepBytes = 64 << 10
 
 func (b *wrapBuffer) put() {
 	clear(b.header)
-	b.w, b.status, b.passing, b.over = nil, 0, false, false
+	b.w, b.status, b.passing, b.over, b.g, b.c, b.dropped = nil, 0, false, false, nil, nil, 0
 	if cap(b.body) > keepBytes {
 		b.body = nil
 	}
@@ -182,6 +189,12 @@ func (b *wrapBuffer) WriteHeader(status int) {
 		return
 	}
 	b.status = status
+	if b.header[raiseHeader] != nil {
+		// The backend raised a business error: its answer is replaced
+		// whatever its status, and held back like a 2xx one.
+		b.g.raise(b.c, b.header, false)
+		return
+	}
 	if is2xx(status) {
 		return
 	}
@@ -199,6 +212,9 @@ func (b *wrapBuffer) Write(p []byte) (int, error) {
 	}
 	if b.passing {
 		return b.w.Write(p)
+	}
+	if b.c.raised != nil {
+		return raisedBody(&b.dropped, p)
 	}
 	if int64(len(b.body))+int64(len(p)) > b.max {
 		b.over = true

@@ -217,6 +217,9 @@ type Usage struct {
 	// committed pay-per-call prices. Package calls paid in advance add
 	// nothing here.
 	Charged int64
+	// Business is the number of calls the backend answered with a
+	// business error (X-Tollgate-Error): counted in Calls, never charged.
+	Business int64
 }
 
 // UsageRow is one hour of one UsageKey's usage.

@@ -310,6 +310,7 @@ func (m *Memory) Add(_ context.Context, k UsageKey, u Usage) error {
 	row.Calls += u.Calls
 	row.OK += u.OK
 	row.Charged += u.Charged
+	row.Business += u.Business
 	var err error
 	if m.j != nil {
 		var b [192]byte

@@ -10,7 +10,7 @@ import (
 // over a snapshot that already holds some of its records is harmless.
 const (
 	recQuota   byte = 1 // scope, id, period, period end, used
-	recUsage   byte = 2 // access key, pin, group, api, env, hour, calls, ok[, charged]
+	recUsage   byte = 2 // access key, pin, group, api, env, hour, calls, ok[, charged[, business]]
 	recNonce   byte = 3 // ttl, at, hash
 	recHeader  byte = 4 // snapshot only: magic, version, first log, sip key
 	recEnd     byte = 5 // snapshot only: number of records before it
@@ -59,8 +59,12 @@ func appendUsageRecord(b []byte, k UsageKey, hour int64, u Usage) []byte {
 	// Charged came later than the other fields: a record written before
 	// it ends after OK, and reads as nothing charged. Writing it only
 	// when set keeps the records of free calls as they were.
-	if u.Charged != 0 {
+	if u.Charged != 0 || u.Business != 0 {
 		b = binary.AppendVarint(b, u.Charged)
+	}
+	// Business came later still, after Charged, on the same terms.
+	if u.Business != 0 {
+		b = binary.AppendVarint(b, u.Business)
 	}
 	return b
 }

@@ -56,12 +56,15 @@ func (l *Lost) salvage(data []byte, off int) {
 		case recUsage:
 			k := UsageKey{AccessKey: d.string(), Pin: d.string(), Group: d.string(), API: d.string(), Env: d.string()}
 			hour, calls, ok := d.varint(), d.varint(), d.varint()
-			var charged int64
+			var charged, business int64
 			if d.more() {
 				charged = d.varint()
 			}
+			if d.more() {
+				business = d.varint()
+			}
 			if d.err == nil {
-				usage[usageKey{k, hour}] = Usage{Calls: calls, OK: ok, Charged: charged}
+				usage[usageKey{k, hour}] = Usage{Calls: calls, OK: ok, Charged: charged, Business: business}
 			}
 		case recForget:
 			// Settled: its purchase was finished.

@@ -403,16 +403,19 @@ func (m *Memory) apply(p []byte) error {
 	case recUsage:
 		k := UsageKey{AccessKey: d.string(), Pin: d.string(), Group: d.string(), API: d.string(), Env: d.string()}
 		hour, calls, ok := d.varint(), d.varint(), d.varint()
-		var charged int64
+		var charged, business int64
 		if d.more() {
 			charged = d.varint()
+		}
+		if d.more() {
+			business = d.varint()
 		}
 		if err := d.done(); err != nil {
 			return err
 		}
 		uk := usageKey{k, hour}
 		s := m.usageShard(uk)
-		s.usage[uk] = &Usage{Calls: calls, OK: ok, Charged: charged}
+		s.usage[uk] = &Usage{Calls: calls, OK: ok, Charged: charged, Business: business}
 	case recCharge:
 		charge := d.string()
 		k := Key{Scope: d.string(), ID: d.string()}

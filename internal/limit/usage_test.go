@@ -141,6 +141,12 @@ func TestUsageRecordWithoutCharged(t *testing.T) {
 	}{
 		{"old record", old, Usage{Calls: 7, OK: 5}},
 		{"with charged", appendUsageRecord(nil, k, hour, Usage{Calls: 7, OK: 5, Charged: 300}), Usage{Calls: 7, OK: 5, Charged: 300}},
+		{"with business errors", appendUsageRecord(nil, k, hour, Usage{Calls: 7, OK: 5, Business: 2}), Usage{Calls: 7, OK: 5, Business: 2}},
+		{"with both", appendUsageRecord(nil, k, hour, Usage{Calls: 7, OK: 5, Charged: 300, Business: 2}), Usage{Calls: 7, OK: 5, Charged: 300, Business: 2}},
+	}
+	// A record written before Business existed reads as none.
+	if cur := appendUsageRecord(nil, k, hour, Usage{Calls: 7, OK: 5, Charged: 300}); !bytes.Equal(cur, binary.AppendVarint(bytes.Clone(old), 300)) {
+		t.Errorf("a record with no business error changed format: %x", cur)
 	}
 	for _, c := range cases {
 		m := NewMemory(Options{Clock: NewManualClock(epoch)})
@@ -152,7 +158,7 @@ func TestUsageRecordWithoutCharged(t *testing.T) {
 			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
 		}
 	}
-	if err := NewMemory(Options{}).apply(append(appendUsageRecord(nil, k, hour, Usage{Calls: 1, Charged: 1}), 0)); err == nil {
-		t.Error("a record with a byte past Charged was accepted")
+	if err := NewMemory(Options{}).apply(append(appendUsageRecord(nil, k, hour, Usage{Calls: 1, Charged: 1, Business: 1}), 0)); err == nil {
+		t.Error("a record with a byte past Business was accepted")
 	}
 }

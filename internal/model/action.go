@@ -9,6 +9,7 @@ var Actions = []string{
 	"groups.create", "groups.read", "groups.update", "groups.delete",
 	"apis.create", "apis.read", "apis.update", "apis.delete", "apis.import", "apis.debug",
 	"backends.read", "backends.update", "backends.delete",
+	"errors.create", "errors.read", "errors.delete",
 	"revisions.create", "revisions.read",
 	"deployments.create", "deployments.read", "deployments.delete",
 	"authorizations.create", "authorizations.read", "authorizations.delete",

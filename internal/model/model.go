@@ -210,4 +210,7 @@ type Published struct {
 	Revision Revision
 	// Backend is nil when the environment has none configured.
 	Backend *Backend
+	// Errors are the group's own error codes, which its backend may raise
+	// beside the catalogue's (GroupError).
+	Errors []GroupError
 }

@@ -115,6 +115,7 @@ func (o Options) compileEnv(prev, s *Snapshot, pub *model.Published) (*Env, erro
 		Suspended:   pub.Group.Status == model.GroupSuspended,
 		Labels:      telemetry.Labels{Group: pub.Group.ID, Environment: string(pub.Environment)},
 	}
+	e.errors = compileErrors(e.Group.Dialect, pub.Errors)
 	var errs []error
 	var err error
 	if e.Auth, err = compileAuth(&e.Group); err != nil {

@@ -54,6 +54,8 @@ type Env struct {
 	Metrics telemetry.Cache
 
 	router route.Router[*API]
+	// errors are the group's own error codes (see Raisable).
+	errors map[string]*errcode.Entry
 }
 
 // API is one compiled API of a group environment.

@@ -117,8 +117,9 @@ type Store interface {
 	Undeploy(ctx context.Context, groupID string, env model.Environment) error
 
 	// LoadPublished returns every deployed group environment with its
-	// revision's APIs and the environment's backend (nil if none), ordered
-	// by group creation and then environment. The data plane compiles it.
+	// revision's APIs, the environment's backend (nil if none) and the
+	// group's own error codes, ordered by group creation and then
+	// environment. The data plane compiles it.
 	LoadPublished(ctx context.Context) ([]model.Published, error)
 
 	Accounts
@@ -129,6 +130,7 @@ type Store interface {
 	Policies
 	Market
 	Purchases
+	GroupErrors
 
 	// LoadCallers returns, from one consistent read, everything the data
 	// plane needs to know of who calls: every account, user, role,

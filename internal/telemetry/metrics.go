@@ -22,6 +22,7 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 //	tollgate_request_duration_seconds{group,environment}
 //	tollgate_upstream_duration_seconds{group,environment}
 //	tollgate_upstream_errors_total{group,environment,code}
+//	tollgate_business_errors_total{group,api,environment,code}
 //	tollgate_inflight_requests
 //	tollgate_request_bodies_cut_total{reason}
 //
@@ -32,6 +33,7 @@ type Metrics struct {
 	duration       *prometheus.HistogramVec
 	upstream       *prometheus.HistogramVec
 	upstreamErrors *prometheus.CounterVec
+	businessErrors *prometheus.CounterVec
 	bodiesCut      *prometheus.CounterVec
 	inflight       atomic.Int64
 	reg            prometheus.Registerer
@@ -62,13 +64,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "tollgate_upstream_errors_total",
 			Help: "Upstream exchanges that failed, by error code.",
 		}, []string{"group", "environment", "code"}),
+		businessErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tollgate_business_errors_total",
+			Help: "Calls the backend answered with a business error (X-Tollgate-Error), by the code it raised.",
+		}, []string{"group", "api", "environment", "code"}),
 		bodiesCut: newBodiesCut(),
 	}
 	inflight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tollgate_inflight_requests",
 		Help: "Requests being served right now.",
 	}, func() float64 { return float64(m.inflight.Load()) })
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.upstreamErrors, m.bodiesCut, inflight} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.upstreamErrors, m.businessErrors, m.bodiesCut, inflight} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -112,6 +118,10 @@ type Outcome struct {
 	// UpstreamError is set when the upstream exchange failed; the failure
 	// is counted by Code.
 	UpstreamError bool
+	// Business is set when the backend raised a business error; Code is
+	// the code it raised, which the catalogue or the group's own codes
+	// bound.
+	Business bool
 }
 
 // Series holds the children of the metrics bound to one API's labels. The
@@ -127,6 +137,7 @@ type Series struct {
 	mu       sync.Mutex // serialises the slow path that extends the maps
 	outcomes atomic.Pointer[map[outcomeKey]prometheus.Counter]
 	errors   atomic.Pointer[map[string]prometheus.Counter]
+	business atomic.Pointer[map[string]prometheus.Counter]
 }
 
 type outcomeKey struct {
@@ -155,6 +166,15 @@ func (s *Series) Observe(o Outcome) {
 	if o.UpstreamError {
 		s.upstreamErrors(o.Code).Inc()
 	}
+	if o.Business {
+		s.businessErrors(o.Code).Inc()
+	}
+}
+
+func (s *Series) businessErrors(code string) prometheus.Counter {
+	return lookupOrBind(&s.mu, &s.business, code, func() prometheus.Counter {
+		return s.m.businessErrors.WithLabelValues(s.labels.Group, s.labels.API, s.labels.Environment, code)
+	})
 }
 
 func (s *Series) requests(status int, code string) prometheus.Counter {

@@ -37,6 +37,15 @@ func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 	if err := rows.Err(); err != nil {
 		return nil, failed(err)
 	}
+	// The group's own error codes, in a second query: a code added between
+	// the two is in the next reload, which its change triggers anyway.
+	errs, err := loadGroupErrors(ctx, s.reader)
+	if err != nil {
+		return nil, failed(err)
+	}
+	for i := range out {
+		out[i].Errors = errs[out[i].Group.ID]
+	}
 	return out, nil
 }
 

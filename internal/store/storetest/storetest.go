@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentRecharges", testConcurrentRecharges},
 		{"AuthorizationQuotas", testAuthorizationQuotas},
 		{"GroupStatus", testGroupStatus},
+		{"GroupErrors", testGroupErrors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
