@@ -38,7 +38,7 @@ func (c *adminClient) do(method, path, contentType string, body []byte) ([]byte,
 	if c.token == "" {
 		b, err := os.ReadFile(filepath.Join(c.data, "admin-token"))
 		if err != nil {
-			return nil, fmt.Errorf("no --token and no admin token to read: %w", err)
+			return nil, exitUsage{"no token: pass --token, set TOLLGATE_ADMIN_TOKEN or point --data at the server's data directory (" + err.Error() + ")"}
 		}
 		c.token = strings.TrimSpace(string(b))
 	}
