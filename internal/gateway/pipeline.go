@@ -25,8 +25,10 @@ func (g *Gateway) pipeline() []stage {
 		{name: "authorize", run: g.authorize},       // allowed pins, authorization, API
 		{name: "market", run: g.market},             // subscription, balance hold
 		{name: "traffic", run: g.traffic},           // rate limits, quota holds
+		{name: "body", run: g.checkBody},            // body rules: presence, media type, size, picture
 		// validate comes here, after traffic.
 		{name: "outbound", run: g.outbound},             // identity headers in, credentials out
+		{name: "mapping", run: g.mapParams},             // parameters renamed, moved, constants
 		{name: "proxy", run: g.proxy},                   // backend: mock or upstream pool
 		{name: "settle", run: g.settle, always: true},   // commit or release holds, usage
 		{name: "account", run: g.account, always: true}, // metrics, access log

@@ -112,7 +112,7 @@ func (a *API) Validate() error {
 	if err != nil {
 		return err
 	}
-	if err := declared(backendVars, a.Params); err != nil {
+	if err := declared(a.mappedPathVars(backendVars), a.Params); err != nil {
 		return err
 	}
 	if err := ValidateMethod("backendMethod", a.BackendMethod); err != nil {
@@ -121,7 +121,13 @@ func (a *API) Validate() error {
 	if err := a.ValidateProtocols(); err != nil {
 		return err
 	}
-	return a.APIRules.ValidateShape()
+	if err := a.APIRules.ValidateShape(); err != nil {
+		return err
+	}
+	if err := a.validateMappings(backendVars); err != nil {
+		return err
+	}
+	return a.validateResponseSchemas()
 }
 
 // declared returns errcode.PathParamsUndefined naming the first of vars

@@ -66,6 +66,9 @@ type API struct {
 	Metrics telemetry.Cache
 	// Limits name the API's rate counters.
 	Limits Limits
+	// Rules are the API's compiled body, protocol, mapping and answer
+	// rules; nil when it declares none.
+	Rules *Rules
 
 	template *route.Template
 	backend  *route.Expansion // nil: the request's path goes upstream
