@@ -52,7 +52,7 @@ type requestBody struct {
 	// errcode.RequestTooLarge for the gateway's limit, BodyTooLarge for
 	// an API's (lowerLimit).
 	overLimit *errcode.Condition
-	n     atomic.Int64
+	n         atomic.Int64
 	// failure is the error the body was cut with, with its reason for
 	// the metric; set once.
 	failure atomic.Pointer[bodyFailure]
