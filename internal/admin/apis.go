@@ -20,6 +20,14 @@ type apiRequest struct {
 	BackendMethod *string        `json:"backendMethod"`
 	GRPC          *bool          `json:"grpc"`
 	WebSocket     *bool          `json:"websocket"`
+	// The API's rules (model.APIRules): each, when present, replaces
+	// the API's.
+	Strict           *bool             `json:"strict"`
+	Protocols        *[]string         `json:"protocols"`
+	Body             **model.BodyRules `json:"body"`
+	Responses        *[]model.Response `json:"responses"`
+	ValidateResponse *bool             `json:"validateResponse"`
+	Mappings         *[]model.Mapping  `json:"mappings"`
 }
 
 // apply copies the fields present in req onto a.
@@ -34,6 +42,12 @@ func (req *apiRequest) apply(a *model.API) {
 	set(&a.BackendMethod, req.BackendMethod)
 	set(&a.GRPC, req.GRPC)
 	set(&a.WebSocket, req.WebSocket)
+	set(&a.Strict, req.Strict)
+	set(&a.Protocols, req.Protocols)
+	set(&a.Body, req.Body)
+	set(&a.Responses, req.Responses)
+	set(&a.ValidateResponse, req.ValidateResponse)
+	set(&a.Mappings, req.Mappings)
 }
 
 func (s *server) createAPI(w http.ResponseWriter, r *http.Request) error {
