@@ -15,7 +15,7 @@ import (
 func TestMappingValidation(t *testing.T) {
 	base := func(ms ...Mapping) API {
 		return API{Name: "a", Method: "GET", BackendMethod: "GET", Path: "/u/{id}", MatchType: MatchAbsolute, BackendPath: "/v/{uid}",
-			Params: []Param{{Name: "id", In: InPath, Type: TypeString}, {Name: "q", In: InQuery, Type: TypeString}, {Name: "X-H", In: InHeader, Type: TypeString}},
+			Params:   []Param{{Name: "id", In: InPath, Type: TypeString}, {Name: "q", In: InQuery, Type: TypeString}, {Name: "X-H", In: InHeader, Type: TypeString}},
 			APIRules: APIRules{Mappings: ms}}
 	}
 	path := func(n string) *ParamRef { return &ParamRef{In: InPath, Name: n} }
