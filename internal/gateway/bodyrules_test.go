@@ -319,6 +319,12 @@ func TestProtocolHTTPS(t *testing.T) {
 	spoof.Header.Set("X-Forwarded-Proto", "https")
 	checkRefusal(t, "a client's X-Forwarded-Proto", h.do(spoof), errcode.ProtocolNotSupported, errcode.DialectTencent, errcode.English)
 
+	// Nor does it from a peer that is not one of the trusted proxies.
+	elsewhere, _ := rulesHarness(t, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	spoof = elsewhere.request("GET", "r-tencent.localhost", "/secure", nil)
+	spoof.Header.Set("X-Forwarded-Proto", "https")
+	checkRefusal(t, "X-Forwarded-Proto from an untrusted peer", elsewhere.do(spoof), errcode.ProtocolNotSupported, errcode.DialectTencent, errcode.English)
+
 	trusted, _ := rulesHarness(t, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
 	for _, tc := range []struct {
 		proto []string
