@@ -359,3 +359,41 @@ func TestMethodNotSupportedUnknownPathStaysNotFound(t *testing.T) {
 		t.Errorf("Allow %q on an unknown path", a)
 	}
 }
+
+// TestSignedBodyOverAPIMax: on a scheme that signs the body, the
+// signature check reads it first, and reads it within the API's maximum,
+// not the gateway's: a chunked body over the maximum is cut there with
+// body_too_large (12009 in the market dialect), and one within it is
+// verified, checked by the body stage without a second read, and
+// forwarded whole.
+func TestSignedBodyOverAPIMax(t *testing.T) {
+	backend := newRulesBackend(t)
+	small := api("small", "POST", "/small", model.MatchAbsolute, "")
+	small.Body = &model.BodyRules{MaxBytes: 64, ContentTypes: []string{"application/json"}}
+	pubs := fixtureGroups(backend.URL)
+	for i := range pubs {
+		pubs[i].Revision.APIs = append(pubs[i].Revision.APIs, small)
+	}
+	h := newCallersHarness(t, Config{MaxBodyBytes: 1 << 20}, fixtureCallers(), pubs...)
+	send := func(body string) response {
+		req := h.signed("POST", hostJD, "/small", body, signing{scheme: model.SchemeJDCloud2, ak: "AK"})
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.ContentLength = -1
+		req.GetBody = nil
+		return h.do(req)
+	}
+	big := `{"pad":"` + strings.Repeat("x", 100) + `"}`
+	checkRefusal(t, "a signed body over the API's maximum", send(big), errcode.BodyTooLarge, errcode.DialectJDCloud, errcode.English)
+	if n := backend.calls.Load(); n != 0 {
+		t.Errorf("the backend got %d calls", n)
+	}
+	ok := `{"pad":"` + strings.Repeat("x", 40) + `"}`
+	if resp := send(ok); resp.StatusCode != 200 {
+		t.Fatalf("a signed body within the maximum: %d %s", resp.StatusCode, resp.body)
+	}
+	backend.mu.Lock()
+	defer backend.mu.Unlock()
+	if got := backend.bodies[len(backend.bodies)-1]; got != len(ok) {
+		t.Errorf("the backend got %d bytes of %d", got, len(ok))
+	}
+}
