@@ -4,9 +4,6 @@ import (
 	"net/http"
 
 	"github.com/tollgate-gw/tollgate/internal/model"
-	// validate sets model.SchemaCheck, so that an API whose body schema
-	// the gateway could not compile is refused when it is saved.
-	_ "github.com/tollgate-gw/tollgate/internal/validate"
 )
 
 // apiRequest is the body of POST and PATCH .../apis[/{apiId}]. PATCH
@@ -23,10 +20,14 @@ type apiRequest struct {
 	BackendMethod *string        `json:"backendMethod"`
 	GRPC          *bool          `json:"grpc"`
 	WebSocket     *bool          `json:"websocket"`
-	// Strict and Body are rules of the API (model.APIRules): refuse
-	// undeclared parameters, and what the body must be.
-	Strict *bool             `json:"strict"`
-	Body   **model.BodyRules `json:"body"`
+	// The API's rules (model.APIRules): each, when present, replaces
+	// the API's.
+	Strict           *bool             `json:"strict"`
+	Protocols        *[]string         `json:"protocols"`
+	Body             **model.BodyRules `json:"body"`
+	Responses        *[]model.Response `json:"responses"`
+	ValidateResponse *bool             `json:"validateResponse"`
+	Mappings         *[]model.Mapping  `json:"mappings"`
 }
 
 // apply copies the fields present in req onto a.
@@ -42,7 +43,11 @@ func (req *apiRequest) apply(a *model.API) {
 	set(&a.GRPC, req.GRPC)
 	set(&a.WebSocket, req.WebSocket)
 	set(&a.Strict, req.Strict)
+	set(&a.Protocols, req.Protocols)
 	set(&a.Body, req.Body)
+	set(&a.Responses, req.Responses)
+	set(&a.ValidateResponse, req.ValidateResponse)
+	set(&a.Mappings, req.Mappings)
 }
 
 func (s *server) createAPI(w http.ResponseWriter, r *http.Request) error {

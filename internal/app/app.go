@@ -246,7 +246,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// The servers of an exported OpenAPI document.
 		BaseDomain:   cfg.BaseDomain,
 		DataEndpoint: s.dataEndpoint,
-		Debugger: debuggerOf(dataHandler),
+		Debugger:     debuggerOf(dataHandler),
 	})
 
 	mux := http.NewServeMux()

@@ -38,8 +38,8 @@ var catalogue = []Entry{
 	// Description is the message, the Specific Description the description.
 	{Code: "12001", Family: FamilyMarketBusiness, HTTP: 400, HTTPChosen: true, Message: Text{"illegal params", "非法参数"}, Description: Text{"Illegal parameter", "参数不合法"}},
 	{Code: "12005", Family: FamilyMarketBusiness, HTTP: 500, HTTPChosen: true, Message: Text{"fail to process image", "图片处理失败"}, Description: Text{"Image Processing Failed", "图片处理失败"}},
-	{Code: "12007", Family: FamilyMarketBusiness, HTTP: 415, HTTPChosen: true, Message: Text{"invalid image type, only jpg, jpeg are allowed", "无效的图片类型，只允许jpg、jpeg"}, Description: Text{"Invalid file type, only support jpg, jpeg", "文件类型无效，仅支持jpg、jpeg"}},
-	{Code: "12009", Family: FamilyMarketBusiness, HTTP: 413, HTTPChosen: true, Message: Text{"file too large", "文件过大"}, Description: Text{"The image size is too large, which cannot exceed 2M", "图片过大，不能超过2M"}},
+	{Code: "12007", Family: FamilyMarketBusiness, HTTP: 400, HTTPChosen: true, Message: Text{"invalid image type, only jpg, jpeg are allowed", "无效的图片类型，只允许jpg、jpeg"}, Description: Text{"Invalid file type, only support jpg, jpeg", "文件类型无效，仅支持jpg、jpeg"}},
+	{Code: "12009", Family: FamilyMarketBusiness, HTTP: 400, HTTPChosen: true, Message: Text{"file too large", "文件过大"}, Description: Text{"The image size is too large, which cannot exceed 2M", "图片过大，不能超过2M"}},
 	{Code: "12010", Family: FamilyMarketBusiness, HTTP: 500, HTTPChosen: true, Message: Text{"Internal Error", "内部错误"}, Description: Text{"Processing Error", "处理出错"}},
 
 	// JD Cloud API gateway, general codes: English from 001 table 1,

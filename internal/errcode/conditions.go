@@ -196,6 +196,21 @@ var (
 		general("INVALID_ARGUMENT", 400), "12001", "1101", "4000")
 )
 
+// Data plane: the API's body rules (the body stage, and the size limit
+// from match on). A picture is a body too: its format, bytes and pixels
+// answer with the body's conditions.
+var (
+	BodyTypeUnsupported = dataPlane("body_type_unsupported",
+		Text{"the body's media type, or its picture's format, is not one the API accepts", "请求体的媒体类型或图片格式不是该API接受的类型"},
+		general("INVALID_ARGUMENT", 400), "12007", "1107", "4000")
+	BodyTooLarge = dataPlane("body_too_large",
+		Text{"the body exceeds the API's maximum size, or its picture the API's maximum bytes or pixels", "请求体超过该API的大小上限，或图片超过该API的字节数或像素上限"},
+		general("OUT_OF_RANGE", 400), "12009", "1103", "4000")
+	ImageUndecodable = dataPlane("image_undecodable",
+		Text{"the API takes a picture and the body is not one that can be decoded", "该API要求图片，但请求体不是可解码的图片"},
+		general("INVALID_ARGUMENT", 400), "12005", "1110", "4000")
+)
+
 // Data plane: proxying and the backend's answer (stages 11 and 12).
 var (
 	SourceUnavailable = dataPlane("source_unavailable",

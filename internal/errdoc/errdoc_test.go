@@ -53,7 +53,7 @@ func TestWriteFamily(t *testing.T) {
 		want      string
 	}{
 		{Options{Family: errcode.FamilyTencent}, 16, "4500  tencent  403   Replay attack\n"},
-		{Options{Family: errcode.FamilyMarketBusiness, Lang: errcode.Chinese}, 5, "12009  market-business  413   文件过大\n"},
+		{Options{Family: errcode.FamilyMarketBusiness, Lang: errcode.Chinese}, 5, "12009  market-business  400   文件过大\n"},
 		{Options{Format: FormatMarkdown, Family: errcode.FamilyMarket}, 19, "| 10043 | Over the QPS quota, please reduce the call frequency or contact JD Cloud |\n"},
 		{Options{Format: FormatMarkdown, Family: errcode.FamilySDK, Lang: errcode.Chinese}, 20, "| APIGW_NONCE_CONFLICT | 403 | 重复访问 | 请检查访问信息 |\n"},
 	}

@@ -26,12 +26,16 @@ func (g *Gateway) readBody(c *Call) ([]byte, error) {
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	max := g.cfg.MaxBodyBytes
+	max, over := g.cfg.MaxBodyBytes, errcode.RequestTooLarge
 	if max <= 0 {
 		max = DefaultMaxSignedBody
 	}
+	if b := c.body; b != nil && b.limit > 0 && b.limit < max {
+		// The API's own, lower limit (lowerLimit).
+		max, over = b.limit, b.overLimit
+	}
 	if r.ContentLength > max {
-		return nil, errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", max)
+		return nil, errcode.Newf(over, "body exceeds %d bytes", max)
 	}
 	var b []byte
 	var err error
@@ -41,7 +45,7 @@ func (g *Gateway) readBody(c *Call) ([]byte, error) {
 	} else {
 		b, err = io.ReadAll(io.LimitReader(r.Body, max+1))
 		if err == nil && int64(len(b)) > max {
-			err = errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", max)
+			err = errcode.Newf(over, "body exceeds %d bytes", max)
 		}
 	}
 	if err != nil {

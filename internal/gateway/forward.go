@@ -28,6 +28,9 @@ func (g *Gateway) proxy(c *Call) error {
 	if c.Env.Group.Dialect == errcode.DialectMarket && !c.API.GRPC && !c.API.WebSocket {
 		return g.proxyWrapped(c)
 	}
+	if c.API.Rules.ChecksResponses() && !c.API.GRPC && !c.API.WebSocket {
+		return g.proxyChecked(c)
+	}
 	c.sw = settlingWriter{ResponseWriter: c.W, g: g, c: c}
 	var err error
 	if c.API.WebSocket && proxy.IsWebSocketUpgrade(c.R) {

@@ -48,7 +48,11 @@ type requestBody struct {
 	io.ReadCloser
 	ctx   context.Context
 	limit int64
-	n     atomic.Int64
+	// overLimit is the condition a body past limit is refused with:
+	// errcode.RequestTooLarge for the gateway's limit, BodyTooLarge for
+	// an API's (lowerLimit).
+	overLimit *errcode.Condition
+	n         atomic.Int64
 	// failure is the error the body was cut with, with its reason for
 	// the metric; set once.
 	failure atomic.Pointer[bodyFailure]
@@ -80,6 +84,7 @@ func (g *Gateway) guardBody(c *Call) *requestBody {
 		ReadCloser: c.R.Body,
 		ctx:        c.R.Context(),
 		limit:      g.cfg.MaxBodyBytes,
+		overLimit:  errcode.RequestTooLarge,
 		start:      c.Start,
 		timeout:    g.bodyTimeout,
 		minRate:    g.cfg.MinBodyRate,
@@ -133,7 +138,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	if b.limit > 0 {
 		left := b.limit - b.n.Load()
 		if left <= 0 {
-			return 0, errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", b.limit)
+			return 0, errcode.Newf(b.overLimit, "body exceeds %d bytes", b.limit)
 		}
 		if int64(len(p)) > left+1 {
 			p = p[:left+1] // one byte more shows that the body is too long
@@ -142,7 +147,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	total := b.n.Add(int64(n))
 	if b.limit > 0 && total > b.limit {
-		return n, errcode.Newf(errcode.RequestTooLarge, "body exceeds %d bytes", b.limit)
+		return n, errcode.Newf(b.overLimit, "body exceeds %d bytes", b.limit)
 	}
 	switch {
 	case err == io.EOF:

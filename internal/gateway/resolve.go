@@ -41,8 +41,14 @@ func (g *Gateway) match(c *Call) error {
 	c.Path = p
 	m, ok := c.Env.Match(c.R.Method, c.Path, c.vals[:0])
 	if !ok {
-		return errcode.New(errcode.NotFound, "API")
+		return methodNotSupported(c)
 	}
 	c.Match, c.API = m, m.Value
+	if r := c.API.Rules; r != nil {
+		if err := g.checkProtocol(c, r); err != nil {
+			return err
+		}
+		return lowerLimit(c, r)
+	}
 	return nil
 }

@@ -81,6 +81,9 @@ func (g *Gateway) proxyWrapped(c *Call) error {
 		c.upstreamErr = true
 		return errcode.Newf(errcode.BadGateway, "the answer is encoded (%s), which the market envelope cannot carry", enc)
 	}
+	if err := g.checkAnswer(c, b); err != nil {
+		return err // an answer that breaks its declared schema (responserules.go)
+	}
 	if err := g.settleAs(c, true); err != nil {
 		return err
 	}

@@ -112,7 +112,7 @@ func (a *API) Validate() error {
 	if err != nil {
 		return err
 	}
-	if err := declared(backendVars, a.Params); err != nil {
+	if err := declared(a.mappedPathVars(backendVars), a.Params); err != nil {
 		return err
 	}
 	if err := ValidateMethod("backendMethod", a.BackendMethod); err != nil {
@@ -124,7 +124,13 @@ func (a *API) Validate() error {
 	if err := a.APIRules.ValidateShape(); err != nil {
 		return err
 	}
-	return a.checkSchema()
+	if err := a.checkSchema(); err != nil {
+		return err
+	}
+	if err := a.validateMappings(backendVars); err != nil {
+		return err
+	}
+	return a.validateResponseSchemas()
 }
 
 // declared returns errcode.PathParamsUndefined naming the first of vars

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 )
@@ -27,12 +28,6 @@ var ParamFormats = map[string][]string{
 	"float":     {TypeNumber},
 	"double":    {TypeNumber},
 }
-
-// SchemaCheck, when set, compiles a body's JSON Schema as the data plane
-// will, so that API.Validate refuses one the gateway could not use
-// (errcode.BodySchemaInvalid). internal/validate sets it when linked in;
-// model cannot compile schemas itself without depending on the validator.
-var SchemaCheck func(schema []byte) error
 
 // validateRules checks the rules of parameter p, held in field: a format
 // known for its type, enumerated values of its type, a range only on
@@ -93,10 +88,14 @@ func validateRules(field string, p Param) error {
 // compiled program small.
 const maxPatternLen = 1024
 
-// checkSchema compiles the body schema of a through SchemaCheck.
+// checkSchema compiles the body schema of a, as the data plane will:
+// one that does not compile is errcode.BodySchemaInvalid.
 func (a *API) checkSchema() error {
-	if SchemaCheck == nil || a.Body == nil || len(a.Body.Schema) == 0 {
+	if a.Body == nil || len(a.Body.Schema) == 0 {
 		return nil
 	}
-	return SchemaCheck(a.Body.Schema)
+	if _, err := CompileSchema(a.Body.Schema); err != nil {
+		return errcode.Newf(errcode.BodySchemaInvalid, "%s", strings.ReplaceAll(err.Error(), SchemaURL, "schema"))
+	}
+	return nil
 }

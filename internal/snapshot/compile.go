@@ -151,10 +151,13 @@ func (e *Env) add(m model.API) error {
 		a.Labels.API = m.Name
 	}
 	a.Limits = newLimits(e, a)
+	if a.Rules, err = compileRules(&m.APIRules); err != nil {
+		return err
+	}
 	a.Method = strings.ToUpper(m.Method)
 	a.BackendMethod = strings.ToUpper(m.BackendMethod)
 	if m.BackendPath != "" {
-		if a.backend, err = route.ParseExpansion(m.BackendPath, t); err != nil {
+		if a.backend, err = route.ParseExpansion(mappedBackendPath(&m), t); err != nil {
 			return err
 		}
 	}

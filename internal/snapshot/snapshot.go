@@ -72,6 +72,9 @@ type API struct {
 	// Validator checks a call against the API's declared parameters and
 	// body; nil when the API declares nothing to check.
 	Validator *validate.Validator
+	// Rules are the API's compiled body, protocol, mapping and answer
+	// rules; nil when it declares none.
+	Rules *Rules
 
 	template *route.Template
 	backend  *route.Expansion // nil: the request's path goes upstream

@@ -2,10 +2,8 @@ package validate
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,15 +14,12 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
 // maxDetail bounds the part of a message that quotes the schema's
 // complaint, which may quote the caller's value.
 const maxDetail = 200
-
-// schemaURL is the name a body schema is compiled under; it appears in
-// nothing a caller sees.
-const schemaURL = "tollgate:body.json"
 
 // bodySchema is a compiled JSON Schema of a request body.
 type bodySchema struct {
@@ -38,45 +33,16 @@ type bodySchema struct {
 // detail of a message.
 var printer = message.NewPrinter(language.English)
 
-// byteFormat is OpenAPI's "byte": base64-encoded data (RFC 4648).
-var byteFormat = &jsonschema.Format{Name: "byte", Validate: func(v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return nil
-	}
-	_, err := base64.StdEncoding.DecodeString(s)
-	return err
-}}
-
 // compileSchema compiles a body's JSON Schema (draft 2020-12 unless it
 // says otherwise), asserting formats, with no access to anything outside
 // the schema: a $ref to another document fails to compile rather than
 // making the gateway fetch it.
 func compileSchema(raw []byte) (*bodySchema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	s, err := model.CompileSchema(raw)
 	if err != nil {
-		return nil, errcode.Newf(errcode.BodySchemaInvalid, "the schema is not JSON: %v", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	c.RegisterFormat(byteFormat)
-	c.UseLoader(noLoader{})
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%v", err)
-	}
-	s, err := c.Compile(schemaURL)
-	if err != nil {
-		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%s", strings.ReplaceAll(err.Error(), schemaURL, "schema"))
+		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%s", strings.ReplaceAll(err.Error(), model.SchemaURL, "schema"))
 	}
 	return &bodySchema{schema: s, rank: propertyRanks(raw)}, nil
-}
-
-// noLoader refuses every document but the schema itself.
-type noLoader struct{}
-
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("%s: a body schema may refer only to itself", url)
 }
 
 // check returns the first way body breaks the schema: not JSON at all

@@ -232,7 +232,3 @@ func formBody(r *http.Request) bool {
 func refuse(cond *errcode.Condition, subject, detail string) *errcode.Error {
 	return &errcode.Error{Cond: cond, Subject: subject, Detail: detail}
 }
-
-// init lets model.API.Validate refuse a body schema this package cannot
-// compile, wherever an API is saved (the admin API, an import).
-func init() { model.SchemaCheck = CheckSchema }
