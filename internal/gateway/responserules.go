@@ -20,25 +20,9 @@ import (
 // status streams through unchanged. The client's Accept-Encoding is not
 // passed on, so that the answer can be read.
 func (g *Gateway) proxyChecked(c *Call) error {
-	c.R.Header.Del("Accept-Encoding")
-	b := wrapPool.Get().(*wrapBuffer)
+	b, held, err := g.holdAnswer(c, "the gateway holds to validate it")
 	defer b.put()
-	b.w, b.max, b.g, b.c = c.W, g.maxWrapped, g, c
-	err := g.forward(c, b)
-	if !b.passing {
-		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
-	}
-	switch {
-	case c.raised != nil:
-		// The backend raised a business error (see raise): the settle
-		// stage releases the call's holds.
-		return c.raised
-	case b.passing:
-		return err
-	case b.over:
-		c.upstreamErr = true
-		return errcode.Newf(errcode.BadGateway, "the answer exceeds the %d bytes the gateway holds to validate it", g.maxWrapped)
-	case err != nil:
+	if !held {
 		return err
 	}
 	if b.status == 0 {

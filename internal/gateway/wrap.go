@@ -52,28 +52,13 @@ var errTooLarge = errors.New("gateway: answer exceeds the wrapping cap")
 // Any other answer streams to the client unchanged as it comes: it is
 // never charged, so there is nothing to wait for.
 func (g *Gateway) proxyWrapped(c *Call) error {
-	c.R.Header.Del("Accept-Encoding")
-	b := wrapPool.Get().(*wrapBuffer)
+	b, held, err := g.holdAnswer(c, "the market envelope holds")
 	defer b.put()
-	b.w, b.max, b.g, b.c = c.W, g.maxWrapped, g, c
-	err := g.forward(c, b)
-	if !b.passing {
-		// Nothing has reached the client yet.
-		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
+	if !held {
+		return err
 	}
-	switch {
-	case c.raised != nil:
-		// The backend raised a business error (see raise): the settle
-		// stage releases the call's holds.
-		return c.raised
-	case b.passing:
-		return err
-	case b.over:
-		c.upstreamErr = true
-		return errcode.Newf(errcode.BadGateway, "the answer exceeds the %d bytes the market envelope holds", g.maxWrapped)
-	case err != nil:
-		return err
-	case b.status == 0, b.status == http.StatusNoContent, b.status == http.StatusResetContent:
+	switch b.status {
+	case 0, http.StatusNoContent, http.StatusResetContent:
 		// 204 and 205 cannot carry the envelope.
 		b.status = http.StatusOK
 	}
@@ -141,6 +126,38 @@ func appendResult(out, body []byte) []byte {
 	}
 	// A copy, on the rare path of a 2xx answer that is not JSON.
 	return jsontext.AppendString(out, string(body))
+}
+
+// holdAnswer sends c to its backend through a wrapBuffer that holds a 2xx
+// answer back whole (up to MaxWrappedBytes) and lets any other status
+// stream to the client. held reports a 2xx answer in b, with nothing sent
+// to the client yet; otherwise err is the call's outcome: the business
+// error the backend raised (see raise; settle releases the holds), the
+// forward's own result for an answer that streamed, BadGateway for one
+// past the cap (holder says who held it), or the forward's failure. The
+// client's Accept-Encoding is not passed on, so that the answer can be
+// read. The caller puts b back.
+func (g *Gateway) holdAnswer(c *Call, holder string) (b *wrapBuffer, held bool, err error) {
+	c.R.Header.Del("Accept-Encoding")
+	b = wrapPool.Get().(*wrapBuffer)
+	b.w, b.max, b.g, b.c = c.W, g.maxWrapped, g, c
+	err = g.forward(c, b)
+	if !b.passing {
+		// Nothing has reached the client yet.
+		c.Result.Status, c.Result.BytesOut, c.Result.Started = 0, 0, false
+	}
+	switch {
+	case c.raised != nil:
+		return b, false, c.raised
+	case b.passing:
+		return b, false, err
+	case b.over:
+		c.upstreamErr = true
+		return b, false, errcode.Newf(errcode.BadGateway, "the answer exceeds the %d bytes %s", g.maxWrapped, holder)
+	case err != nil:
+		return b, false, err
+	}
+	return b, true, nil
 }
 
 // wrapBuffer is the http.ResponseWriter a market-dialect call's backend
