@@ -86,6 +86,13 @@ BENCH_VALIDATED_API='{"name":"items","method":"POST","path":"/items/{id}","backe
  "body":{"required":true,"schema":{"type":"object","required":["name"],"properties":{
   "name":{"type":"string","maxLength":32},"age":{"type":"integer","minimum":0}}}}}'
 
+# BENCH_POSTED_API is the API of the tollgate-posted control: the same
+# POST /items/{id} as BENCH_VALIDATED_API with nothing declared to check
+# (the path parameter as a plain string), so that tollgate-posted pays for
+# the body's path and not for validation.
+BENCH_POSTED_API='{"name":"items","method":"POST","path":"/items/{id}","backendPath":"/hello",
+ "params":[{"name":"id","in":"path","type":"string"}]}'
+
 # bench_add_api API_JSON: adds an API (the body of POST .../apis) to
 # BENCH_GROUP, then publishes revision 1.1.0 of it to ENV ($1).
 bench_add_api() {

@@ -45,6 +45,11 @@
 #   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
 #   BENCH_SIGNED=0        leave out `tollgate-signed` and `tollgate-metered`
 #   BENCH_VALIDATED=0     leave out `tollgate-validated`
+#   BENCH_POSTED=1        also measure `tollgate-posted`: the validated
+#                         target's calls to an API that declares nothing
+#                         (BENCH_POSTED_API in bench/admin.sh), the control
+#                         that splits the validated target's cost into the
+#                         body's path and the validation
 #   BENCH_SCRIPTED=1      also measure `tollgate-scripted`: the `tollgate`
 #                         process and group (no authentication) sent the
 #                         same kind of signed requests through
@@ -184,6 +189,22 @@ add_tollgate_validated() {
 	bench_add_target "$name" "$url" "$BENCH_GROUP_HOST" "$TOLLGATE_PID" "$root/bench/validated.lua"
 }
 
+# add_tollgate_posted NAME BINARY [ENV=VALUE...] [-- ARGS...]: the control
+# of tollgate-validated: the same calls (bench/validated.lua) to an API
+# that declares nothing to check (BENCH_POSTED_API). tollgate-posted over
+# tollgate is what a call with a body costs; tollgate-validated over
+# tollgate-posted is what validating it costs.
+add_tollgate_posted() {
+	local name=$1 url
+	start_tollgate "$@"
+	bench_publish '{"name":"bench-posted"}' "$bport" test
+	bench_add_api test "$BENCH_POSTED_API"
+	url="http://127.0.0.1:$TOLLGATE_PORT/items/42?limit=10&sort=asc&day=2024-02-29"
+	curl -fsS -m 2 -o /dev/null -H "Host: $BENCH_GROUP_HOST" -H 'Content-Type: application/json' \
+		--data '{"name":"kit","age":3}' "$url" || bench_die "$name: a call to /items/42 is not served"
+	bench_add_target "$name" "$url" "$BENCH_GROUP_HOST" "$TOLLGATE_PID" "$root/bench/validated.lua"
+}
+
 # The credentials and Host of each signed target, by name, for sign_requests.
 declare -A SIGN_AK=() SIGN_SK=() SIGN_HOST=()
 
@@ -269,6 +290,11 @@ if [ "$with_tollgate" = 1 ]; then
 	else
 		extra_targets="$extra_targets BENCH_VALIDATED=0"
 	fi
+	if [ "${BENCH_POSTED:-}" = 1 ]; then
+		# shellcheck disable=SC2046,SC2086
+		add_tollgate_posted tollgate-posted "$tollgate_bin" $(prof_env .posted) -- ${BENCH_TOLLGATE_ARGS:-}
+		extra_targets="$extra_targets BENCH_POSTED=1"
+	fi
 	if [ "${BENCH_SCRIPTED:-}" = 1 ]; then
 		add_scripted tollgate-scripted
 		extra_targets="$extra_targets BENCH_SCRIPTED=1"
@@ -329,7 +355,7 @@ section="$work/section.md"
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
 			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
 		}'
-		for t in tollgate-signed tollgate-metered tollgate-validated; do
+		for t in tollgate-signed tollgate-metered tollgate-validated tollgate-posted; do
 			grep -q " $t " "$raw" || continue
 			echo
 			awk -v t="$t" -v r="$(bench_ratio "$raw" "$t" tollgate 3)" -v c="$(bench_ratio "$raw" "$t" tollgate 7)" \
@@ -338,6 +364,13 @@ section="$work/section.md"
 				printf "%s/tollgate: %.2f x the throughput (%s 0.90) at %.2f x the CPU per request (medians %.1f vs %.1f µs, %+.1f µs per request). Per-round req/s, %s: %sunsigned: %s(medians of per-round ratios).\n", t, r, (r >= 0.9 ? "≥" : "below"), c, sc, uc, sc - uc, t, rs, ru
 			}'
 		done
+		if grep -q " tollgate-posted " "$raw" && grep -q " tollgate-validated " "$raw"; then
+			echo
+			awk -v r="$(bench_ratio "$raw" tollgate-validated tollgate-posted 3)" -v c="$(bench_ratio "$raw" tollgate-validated tollgate-posted 7)" \
+				-v vc="$(bench_col "$raw" tollgate-validated 7)" -v pc="$(bench_col "$raw" tollgate-posted 7)" 'BEGIN {
+				printf "tollgate-validated/tollgate-posted (the same calls, validated or not): %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs, %+.1f µs per request for the validation).\n", r, c, vc, pc, vc - pc
+			}'
+		fi
 		if grep -q " tollgate-scripted " "$raw"; then
 			echo
 			awk -v r="$(bench_ratio "$raw" tollgate-signed tollgate-scripted 3)" -v c="$(bench_ratio "$raw" tollgate-signed tollgate-scripted 7)" \
