@@ -27,6 +27,9 @@ type bodySchema struct {
 	// rank orders the property names in the order the schema declares
 	// them, so that of several failures the first declared is told.
 	rank map[string]int
+	// quick accepts, cheaply, the bodies of a schema that uses only the
+	// common keywords; nil for any other schema (quick.go).
+	quick *quickSchema
 }
 
 // printer renders the validator's complaints; English, like every
@@ -42,13 +45,16 @@ func compileSchema(raw []byte) (*bodySchema, error) {
 	if err != nil {
 		return nil, errcode.Newf(errcode.BodySchemaInvalid, "%s", strings.ReplaceAll(err.Error(), model.SchemaURL, "schema"))
 	}
-	return &bodySchema{schema: s, rank: propertyRanks(raw)}, nil
+	return &bodySchema{schema: s, rank: propertyRanks(raw), quick: compileQuick(raw)}, nil
 }
 
 // check returns the first way body breaks the schema: not JSON at all
 // (errcode.BodyMalformed), or the failure that comes first in the
 // schema's declaration order, as the condition of its keyword.
 func (s *bodySchema) check(body []byte) error {
+	if s.quick != nil && s.quick.accepts(body) {
+		return nil
+	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
 		return refuse(errcode.BodyMalformed, "body", "expected a JSON document")
