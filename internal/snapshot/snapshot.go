@@ -139,7 +139,7 @@ func (a *API) UpstreamMethod(requestMethod string) string {
 
 // UpstreamPath returns the backend path for a match of a on the request's
 // escaped path: the backend path with the captured values in place, then
-// what a prefix template left. Without a backend path, the request's path
+// what a prefix template left, joined by one slash. Without a backend path, the request's path
 // goes upstream as it is. buf is scratch space; the result does not
 // allocate when the backend path is static and nothing is left.
 func (a *API) UpstreamPath(buf []byte, m route.Match[*API], requestPath string) string {
@@ -150,7 +150,13 @@ func (a *API) UpstreamPath(buf []byte, m route.Match[*API], requestPath string) 
 		return a.backend.String()
 	}
 	buf = a.backend.Append(buf[:0], m.Values)
-	buf = append(buf, m.Rest...)
+	rest := m.Rest
+	if len(buf) > 0 && buf[len(buf)-1] == '/' && len(rest) > 0 && rest[0] == '/' {
+		// One slash between them: a root prefix over a root backend
+		// path must send "/a", not "//a".
+		rest = rest[1:]
+	}
+	buf = append(buf, rest...)
 	return string(buf)
 }
 

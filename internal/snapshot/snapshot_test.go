@@ -221,3 +221,36 @@ func TestHolder(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestUpstreamPathJoins: a prefix API's rest is joined to its backend path
+// with one slash, whichever side has it: a root prefix over a root
+// backend path sent "//a" upstream before.
+func TestUpstreamPathJoins(t *testing.T) {
+	tests := []struct {
+		template, backend, path, want string
+	}{
+		{"/", "/", "/a", "/a"},
+		{"/", "/", "/", "/"},
+		{"/", "/base", "/a/b", "/base/a/b"},
+		{"/files", "/", "/files/x", "/x"},
+		{"/files", "/", "/files", "/"},
+		{"/files", "/public", "/files/x", "/public/x"},
+		{"/files", "/public/", "/files/x", "/public/x"},
+	}
+	for _, tt := range tests {
+		s, err := Compile([]model.Published{pub("g-join", model.EnvOnline, httpBackend("http://127.0.0.1:1"),
+			api("all", "ANY", tt.template, model.MatchPrefix, tt.backend))}, "localhost")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := s.Resolve("g-join.localhost")
+		m, ok := e.Match("GET", tt.path, nil)
+		if !ok {
+			t.Errorf("%s on %s: no match", tt.path, tt.template)
+			continue
+		}
+		if got := m.Value.UpstreamPath(nil, m, tt.path); got != tt.want {
+			t.Errorf("%s on prefix %s over %s: upstream %q, want %q", tt.path, tt.template, tt.backend, got, tt.want)
+		}
+	}
+}
