@@ -92,19 +92,21 @@ func (c *credential) parseCredential(v string, regional bool) *errcode.Error {
 		parts = [4]*string{&c.Date, &c.Service, &c.Terminator, nil}
 		want = "AccessKey/Date/Service/Terminator"
 	}
-	rest := scope
+	rest, more := scope, false
 	for _, p := range parts {
 		if p == nil {
 			break
 		}
 		var part string
-		part, rest, _ = strings.Cut(rest, "/")
+		part, rest, more = strings.Cut(rest, "/")
 		if part == "" {
 			ok = false
 		}
 		*p = part
 	}
-	if !ok || rest != "" {
+	// more: a "/" after the terminator, even with nothing behind it, is
+	// one component too many ("AK/DATE/SERVICE/TERMINATOR/").
+	if !ok || rest != "" || more {
 		return refuse(errcode.AuthMalformedHeader, "Credential", "it must be "+want)
 	}
 	return nil

@@ -51,6 +51,7 @@ func TestSigV4FamilyRefusals(t *testing.T) {
 		{"empty access key", AWS4{}, editAuthorization("Credential=AK/", "Credential=/"), "{}", errcode.AuthMissingKey},
 		{"short scope", AWS4{}, editAuthorization("/svc/aws4_request", "/aws4_request"), "{}", errcode.AuthMalformedHeader},
 		{"wrong terminator", AWS4{}, editAuthorization("aws4_request", "aws5_request"), "{}", errcode.AuthMalformedHeader},
+		{"a slash after the terminator", AWS4{}, editAuthorization("aws4_request,", "aws4_request/,"), "{}", errcode.AuthMalformedHeader},
 		{"scope of another day", AWS4{}, editAuthorization("/20240309/", "/20240310/"), "{}", errcode.AuthBadTimestamp},
 		{"no Signature", AWS4{}, func(r *http.Request) {
 			h := r.Header.Get("Authorization")
