@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
@@ -65,7 +66,14 @@ func (g *Gateway) forward(c *Call, w http.ResponseWriter) error {
 		HTTP2:     c.API.GRPC,
 	})
 	c.Result = res
-	if be := c.body.failed(); err != nil && be != nil {
+	if err == nil {
+		return nil
+	}
+	be := c.body.failed()
+	if be == nil && errcode.Has(err, errcode.Cancelled) {
+		be = c.body.overdue(time.Now())
+	}
+	if be != nil {
 		// The client's body failed the upload: not the backend's fault.
 		return be
 	}

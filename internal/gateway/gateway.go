@@ -180,7 +180,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) fail(c *Call, err error) {
 	e := errcode.From(err)
 	bodyCut := false
-	if be := c.body.failed(); be != nil {
+	be := c.body.failed()
+	if be == nil && e.Cond == errcode.Cancelled {
+		be = c.body.overdue(time.Now())
+	}
+	if be != nil {
 		// The request's body was cut (too slow, malformed): that is what
 		// went wrong, whatever the stage that read it made of it.
 		e, bodyCut = be, true

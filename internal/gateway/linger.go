@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -39,17 +38,20 @@ func lingerAnswer(w http.ResponseWriter, status int, body []byte) (int, bool) {
 	rw.WriteString("\r\n")
 	n, _ := rw.Write(body)
 	rw.Flush()
-	go linger(conn, rw.Reader)
+	// The raw connection, not rw.Reader: the upstream client may still be
+	// closing the request body, which drains that same bufio.Reader on
+	// its own goroutine. Both only drop what they read.
+	go linger(conn)
 	return n, true
 }
 
 // linger ends the writing side of conn, drops what the client still sends
 // for a bounded time and amount, and closes conn.
-func linger(conn net.Conn, r *bufio.Reader) {
+func linger(conn net.Conn) {
 	defer conn.Close()
 	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
 	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
-	io.CopyN(io.Discard, r, lingerBytes)
+	io.CopyN(io.Discard, conn, lingerBytes)
 }

@@ -67,6 +67,8 @@ type requestBody struct {
 	// writer cannot, and then only a read that returns late is caught.
 	setDeadline func(time.Time) error
 	deadline    time.Time // the one set; zero: none
+	// length is the request's Content-Length; -1 when chunked.
+	length int64
 	// ended: the call is over, and the connection may already serve the
 	// next request, whose deadlines are not the body's to touch.
 	ended bool
@@ -82,6 +84,7 @@ type bodyFailure struct {
 func (g *Gateway) guardBody(c *Call) *requestBody {
 	b := &requestBody{
 		ReadCloser: c.R.Body,
+		length:     c.R.ContentLength,
 		ctx:        c.R.Context(),
 		limit:      g.cfg.MaxBodyBytes,
 		overLimit:  errcode.RequestTooLarge,
@@ -238,6 +241,30 @@ func (b *requestBody) failed() *errcode.Error {
 		return f.err
 	}
 	return nil
+}
+
+// overdue returns the body's failure when the call looks cancelled but
+// the body's deadline has passed with the body unfinished: net/http
+// cancels the request's context inside the very read that meets the
+// deadline, before that read returns to Read, so the call can end, seen
+// as cancelled by the client, before the cut is recorded. Only a call
+// that ended cancelled asks, so a slow backend never turns a finished
+// body into a cut one.
+func (b *requestBody) overdue(now time.Time) *errcode.Error {
+	if b == nil {
+		return nil
+	}
+	if f := b.failure.Load(); f != nil {
+		return f.err
+	}
+	n := b.n.Load()
+	b.mu.Lock()
+	due := !b.deadline.IsZero() && !now.Before(b.deadline) && (b.length < 0 || n < b.length)
+	b.mu.Unlock()
+	if !due {
+		return nil
+	}
+	return b.cut(b.lateFailure(now, n)).err
 }
 
 // end hands the connection back: from now on the body leaves the read
