@@ -67,3 +67,21 @@ func isDial(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
 }
+
+// judge records the outcome of a round trip to t in its passive health and
+// turns a failure into the call's error: an egress refusal is logged with
+// its rule, a connection failure counts against t, any answer restores it.
+// Forward and Upgrade share it, so that a tunnel's dial is judged like
+// any other.
+func (p *Pool) judge(ctx context.Context, r *http.Request, t *target, err error) error {
+	if err == nil {
+		p.succeeded(t)
+		return nil
+	}
+	p.logRefusal(t, err)
+	cond, connFailure := classify(ctx, r, err)
+	if connFailure {
+		p.failed(t)
+	}
+	return errcode.Wrap(cond, err)
+}

@@ -121,15 +121,9 @@ func (p *Pool) Forward(w http.ResponseWriter, r *http.Request, o Outbound) (res 
 			err = errHeaderTimeout
 		}
 	}
-	if err != nil {
-		p.logRefusal(t, err)
-		cond, connFailure := classify(ctx, r, err)
-		if connFailure {
-			p.failed(t)
-		}
-		return res, errcode.Wrap(cond, err)
+	if err := p.judge(ctx, r, t, err); err != nil {
+		return res, err
 	}
-	p.succeeded(t)
 	defer resp.Body.Close()
 
 	dst := w.Header()

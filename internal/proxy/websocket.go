@@ -99,14 +99,9 @@ func (p *Pool) Upgrade(w http.ResponseWriter, r *http.Request, o Outbound, tn Tu
 		resp.Body.Close()
 		err = errHeaderTimeout
 	}
-	if err != nil {
-		cond, connFailure := classify(ctx, r, err)
-		if connFailure {
-			p.failed(t)
-		}
-		return res, errcode.Wrap(cond, err)
+	if err := p.judge(ctx, r, t, err); err != nil {
+		return res, err
 	}
-	p.succeeded(t)
 	defer resp.Body.Close()
 
 	dst := w.Header()
