@@ -3,19 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
+	"slices"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/loader"
+	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
-	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
 )
 
-// measureLoads times, in this process, what a reload does: read the
-// configuration from the store and compile it.
-func measureLoads(ctx context.Context, dir string) error {
+// measureLoads times, in this process, what the server's reloads do
+// (package loader): full loads, then the incremental load that follows
+// each of n changes of four kinds made through the store.
+func measureLoads(ctx context.Context, dir string, c *config, n int) error {
 	sealer, err := secret.Load(dir, os.Getenv)
 	if err != nil {
 		return err
@@ -25,35 +27,56 @@ func measureLoads(ctx context.Context, dir string) error {
 		return err
 	}
 	defer st.Close()
-	fmt.Printf("\n| full load, in process | published | callers | policies | compile | total |\n| --- | --- | --- | --- | --- | --- |\n")
-	var prev *snapshot.Snapshot
+	l := loader.New(st, new(snapshot.Holder), snapshot.Options{}, nil)
+	fmt.Printf("\n| full load, in process | took |\n| --- | --- |\n")
 	for i := range 3 {
-		t0 := time.Now()
-		pubs, err := st.LoadPublished(ctx)
+		s, err := l.LoadFull(ctx)
 		if err != nil {
 			return err
 		}
-		if _, _, err := st.ListGroups(ctx, store.Page{Number: 1, Size: math.MaxInt32}); err != nil {
+		fmt.Printf("| run %d | %s |\n", i+1, ms(s.Took))
+	}
+	changes := []struct {
+		name   string
+		change func(i int) error
+	}{
+		{"create a key", func(i int) error {
+			_, err := st.CreateKey(ctx, model.Key{Pin: c.pins[len(c.pins)-1-i%len(c.pins)], Kind: model.KeySignature})
 			return err
-		}
-		t1 := time.Now()
-		callers, err := st.LoadCallers(ctx)
-		if err != nil {
+		}},
+		{"update an undeployed API", func(i int) error {
+			_, err := st.UpdateAPI(ctx, c.hot, c.draft, func(a *model.API) error { a.Description = fmt.Sprint("load ", i); return nil })
 			return err
-		}
-		t2 := time.Now()
-		pols, err := st.LoadPolicies(ctx)
-		if err != nil {
+		}},
+		{"update a group", func(i int) error {
+			_, err := st.UpdateGroup(ctx, c.hot, func(g *model.Group) error { g.Description = fmt.Sprint("load ", i); return nil })
 			return err
-		}
-		t3 := time.Now()
-		s, err := snapshot.Options{Policies: pols}.Compile(prev, pubs, callers)
-		if err != nil {
+		}},
+		{"deploy a revision", func(i int) error {
+			_, err := st.Deploy(ctx, c.hot, fmt.Sprintf("%d.0.0", 1+i%2), model.EnvOnline)
 			return err
+		}},
+	}
+	fmt.Printf("\n| incremental load after (%d each) | p50 | p99 | max | loaded |\n| --- | --- | --- | --- | --- |\n", n)
+	for _, ch := range changes {
+		var took []time.Duration
+		var last loader.Stats
+		for i := range n {
+			if err := ch.change(i); err != nil {
+				return fmt.Errorf("%s: %w", ch.name, err)
+			}
+			s, err := l.Load(ctx)
+			if err != nil {
+				return err
+			}
+			if s.Full {
+				return fmt.Errorf("%s: the load was a full one (%s)", ch.name, s.FullReason)
+			}
+			took, last = append(took, s.Took), s
 		}
-		prev = s
-		t4 := time.Now()
-		fmt.Printf("| run %d | %s | %s | %s | %s | %s |\n", i+1, ms(t1.Sub(t0)), ms(t2.Sub(t1)), ms(t3.Sub(t2)), ms(t4.Sub(t3)), ms(t4.Sub(t0)))
+		slices.Sort(took)
+		fmt.Printf("| %s | %s | %s | %s | %d groups, %d pins |\n", ch.name, ms(pct(took, 50)), ms(pct(took, 99)),
+			ms(took[len(took)-1]), last.Groups, last.Pins)
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("build through the store: %d APIs deployed, %d keys, %d authorizations in %s (%.0f key writes/s)\n",
 		cfg.apis, cfg.keys, cfg.authorizations, time.Since(start).Round(time.Millisecond), cfg.keyRate)
 
-	if err := measureLoads(ctx, dir); err != nil {
+	if err := measureLoads(ctx, dir, cfg, o.writes); err != nil {
 		return err
 	}
 

@@ -91,6 +91,8 @@ func listed(list []string, v string) bool {
 type callers struct {
 	sig, app  map[string]*Caller
 	blacklist blacklist
+	// byPin lists each account's callers, for a patch to replace them.
+	byPin map[string][]*Caller
 }
 
 // compileCallers builds the lookup tables of cs. A key of an account that
@@ -98,8 +100,9 @@ type callers struct {
 // that does not exist is kept as such, for the identity stage to refuse.
 func compileCallers(cs *model.Callers) (callers, error) {
 	out := callers{
-		sig: make(map[string]*Caller, len(cs.Keys)),
-		app: make(map[string]*Caller),
+		sig:   make(map[string]*Caller, len(cs.Keys)),
+		app:   make(map[string]*Caller),
+		byPin: make(map[string][]*Caller, len(cs.Accounts)),
 	}
 	accounts := make(map[string]model.AccountStatus, len(cs.Accounts))
 	for _, a := range cs.Accounts {
@@ -167,6 +170,7 @@ func compileCallers(cs *model.Callers) (callers, error) {
 			continue
 		}
 		table[k.AccessKey] = c
+		out.byPin[c.Pin] = append(out.byPin[c.Pin], c)
 	}
 	bl, err := compileBlacklist(cs.Blacklist)
 	if err != nil {

@@ -14,6 +14,9 @@ import (
 func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 	var c model.Callers
 	at := now()
+	// Every key is read: the secrets of keys no longer read (deleted,
+	// expired) leave the cache.
+	mark := s.opened.Mark()
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		if c.Accounts, err = queryAccounts(ctx, tx, `SELECT `+accountColumns+` FROM accounts ORDER BY created_at, pin`); err != nil {
@@ -28,7 +31,7 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 		if c.Roles, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles ORDER BY created_at, pin, name`); err != nil {
 			return err
 		}
-		if c.Keys, err = s.loadKeys(ctx, tx, at); err != nil {
+		if c.Keys, err = s.loadKeys(ctx, tx, at, nil); err != nil {
 			return err
 		}
 		if c.Authorizations, err = queryAuthorizations(ctx, tx, `SELECT `+authorizationColumns+` FROM authorizations
@@ -38,21 +41,28 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 		if c.Blacklist, err = queryBlacklist(ctx, tx, `SELECT `+blacklistColumns+` FROM blacklist ORDER BY created_at, id`); err != nil {
 			return err
 		}
-		c.Market, err = loadMarket(ctx, tx)
+		c.Market, err = loadMarket(ctx, tx, nil)
 		return err
 	})
 	if err != nil {
 		return model.Callers{}, err
 	}
+	s.opened.Sweep(mark)
 	return c, nil
 }
 
-// loadKeys returns every key that can still sign at at, with its secrets
-// opened; a previous secret only while its grace lasts.
-func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time) ([]model.Key, error) {
+// loadKeys returns every key of pins (nil: of every account) that can
+// still sign at at, with its secrets opened; a previous secret only while
+// its grace lasts.
+func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time, pins []string) ([]model.Key, error) {
+	where, args := whereIn("pin", pins)
+	if where == "" {
+		where = "WHERE 1"
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+`, secret,
 			CASE WHEN previous_expires > ? THEN previous_secret END
-		FROM keys WHERE expires = 0 OR expires > ? ORDER BY created_at, access_key`, at.UnixMicro(), at.UnixMicro())
+		FROM keys `+where+` AND (expires = 0 OR expires > ?) ORDER BY created_at, access_key`,
+		append(append([]any{at.UnixMicro()}, args...), at.UnixMicro())...)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +74,9 @@ func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time) ([]model
 		if err := rows.Scan(append(keyDest(&k), &sealed, &previous)...); err != nil {
 			return nil, err
 		}
-		if err := s.openKey(&k, sealed, previous); err != nil {
+		// Through the cache: a key whose sealed secrets did not change
+		// since the last load is not decrypted again.
+		if err := openKeyWith(s.opened.Open, &k, sealed, previous); err != nil {
 			return nil, err
 		}
 		if previous == nil {

@@ -1,0 +1,104 @@
+package snapshot
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/model"
+)
+
+// Delta is what changed since a snapshot was compiled: some groups, some
+// accounts (pins) and perhaps the blacklist, each with its new state in
+// full (see store.ChangeLog).
+type Delta struct {
+	// Groups are the ids of the groups whose environments Published
+	// replaces: every environment the snapshot should serve of them (a
+	// group that is gone has none).
+	Groups    []string
+	Published []model.Published
+	// Pins are the accounts whose callers Callers replaces.
+	Pins []string
+	// Callers holds the accounts, users, roles and keys of Pins; the
+	// authorizations and the market (plans, current subscriptions, the
+	// credit of their pins) of Groups; and the blacklist when Blacklist
+	// is set.
+	Callers   model.Callers
+	Blacklist bool
+}
+
+// Patch returns prev with d applied, compiled with o, whose Policies need
+// hold only the policies bound to d's groups and those bindings. What d
+// does not name is shared with prev, which stays valid and unchanged: a
+// group environment, its router and APIs are compiled again only when
+// its group changed, a caller only when its account did. For the same
+// store, Patch(Compile(before), d) serves what Compile(after) serves.
+func (o Options) Patch(prev *Snapshot, d *Delta) (*Snapshot, error) {
+	part, err := o.Compile(prev, d.Published, d.Callers)
+	if err != nil {
+		return nil, err
+	}
+	if part.base != prev.base {
+		return nil, fmt.Errorf("patch: base domain %q, the snapshot's is %q", part.base, prev.base)
+	}
+	s := &Snapshot{base: prev.base, callers: prev.callers}
+
+	// Group environments, and the upstream pools of their backends.
+	dirty := make(map[string]bool, len(d.Groups))
+	for _, g := range d.Groups {
+		dirty[lower(g)] = true
+	}
+	s.envs = maps.Clone(prev.envs)
+	for k := range prev.envs {
+		if dirty[k.group] {
+			delete(s.envs, k)
+		}
+	}
+	for k, e := range part.envs {
+		if !dirty[k.group] {
+			return nil, fmt.Errorf("patch: group %s is published but not named as changed: %w", e.Group.ID,
+				errcode.Newf(errcode.ParamValueInvalid, "inconsistent delta"))
+		}
+		s.envs[k] = e
+	}
+	s.pools = maps.Clone(part.pools)
+	for k, p := range prev.pools {
+		if g, _, _ := strings.Cut(k, "\x00"); !dirty[g] {
+			s.pools[k] = p
+		}
+	}
+
+	// Callers, by account.
+	if len(d.Pins) > 0 {
+		s.callers.sig = maps.Clone(prev.callers.sig)
+		s.callers.app = maps.Clone(prev.callers.app)
+		s.callers.byPin = maps.Clone(prev.callers.byPin)
+		for _, pin := range d.Pins {
+			for _, c := range prev.callers.byPin[pin] {
+				delete(s.callers.sig, c.AccessKey)
+				delete(s.callers.app, c.AccessKey)
+			}
+			delete(s.callers.byPin, pin)
+		}
+		for pin, cs := range part.callers.byPin {
+			for _, c := range cs {
+				_, inSig := s.callers.sig[c.AccessKey]
+				_, inApp := s.callers.app[c.AccessKey]
+				if inSig || inApp {
+					return nil, duplicateKey(c.AccessKey)
+				}
+				if c.Kind == model.KeyAppKey {
+					s.callers.app[c.AccessKey] = c
+				} else {
+					s.callers.sig[c.AccessKey] = c
+				}
+			}
+			s.callers.byPin[pin] = cs
+		}
+	}
+	if d.Blacklist {
+		s.callers.blacklist = part.callers.blacklist
+	}
+	return s, nil
+}
