@@ -9,6 +9,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
+	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
 )
 
@@ -132,6 +133,42 @@ func build(ctx context.Context, dir string, o options) (*config, error) {
 	}
 	if keyTime > 0 {
 		c.keyRate = float64(c.keys) / keyTime.Seconds()
+	}
+	return c, nil
+}
+
+// reopen finds, in a configuration build made earlier, what build
+// returned about it.
+func reopen(ctx context.Context, dir string) (*config, error) {
+	sealer, err := secret.Load(dir, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, dir, sealer)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	c := &config{}
+	groups, _, err := st.ListGroups(ctx, store.Page{Number: 1, Size: 1})
+	if err != nil || len(groups) == 0 || groups[0].Name != "hot" {
+		return nil, fmt.Errorf("no hot group first (%v)", err)
+	}
+	c.hot = groups[0].ID
+	apis, _, err := st.ListAPIs(ctx, c.hot, store.Page{Number: 1, Size: 100})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apis {
+		switch a.Name {
+		case "api00":
+			c.deployed = a.ID
+		case "draft":
+			c.draft = a.ID
+		}
+	}
+	for i := range 64 {
+		c.pins = append(c.pins, fmt.Sprintf("pin%05d", i))
 	}
 	return c, nil
 }

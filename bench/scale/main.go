@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -39,7 +40,8 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 25, "keys per account (at most 30, the store's limit, less the ones the benchmark creates)")
 	flag.IntVar(&o.writes, "writes", 100, "admin writes of each kind")
 	flag.DurationVar(&o.load, "load", 0, "data-plane load per phase (idle, then one write every 100 ms) with wrk; 0 skips it")
-	flag.StringVar(&o.dir, "dir", "", "data `directory` to build in and keep (default: a temporary one, removed)")
+	flag.StringVar(&o.dir, "dir", "", "data `directory` to build in and keep, or to measure again if it holds one (default: a temporary one, removed)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the in-process loads to `file`")
 	flag.Parse()
 	log.SetFlags(0)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +55,7 @@ type options struct {
 	bin                                  string
 	groups, apis, accounts, keys, writes int
 	load                                 time.Duration
-	dir                                  string
+	dir, cpuprofile                      string
 }
 
 func run(ctx context.Context, o options) error {
@@ -69,14 +71,35 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("# scale: %d groups × %d APIs + 30, %d accounts × %d keys (%s, %d CPUs)\n",
 		o.groups, o.apis, o.accounts, o.keys, runtime.Version(), runtime.NumCPU())
 	start := time.Now()
-	cfg, err := build(ctx, dir, o)
-	if err != nil {
-		return fmt.Errorf("build: %w", err)
+	var cfg *config
+	var err error
+	if _, serr := os.Stat(filepath.Join(dir, "tollgate.db")); serr == nil {
+		// A directory an earlier run built and kept (-dir): measure it
+		// again as it is.
+		if cfg, err = reopen(ctx, dir); err != nil {
+			return fmt.Errorf("reuse %s: %w", dir, err)
+		}
+		fmt.Printf("reusing the configuration in %s\n", dir)
+	} else {
+		if cfg, err = build(ctx, dir, o); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		fmt.Printf("build through the store: %d APIs deployed, %d keys, %d authorizations in %s (%.0f key writes/s)\n",
+			cfg.apis, cfg.keys, cfg.authorizations, time.Since(start).Round(time.Millisecond), cfg.keyRate)
 	}
-	fmt.Printf("build through the store: %d APIs deployed, %d keys, %d authorizations in %s (%.0f key writes/s)\n",
-		cfg.apis, cfg.keys, cfg.authorizations, time.Since(start).Round(time.Millisecond), cfg.keyRate)
 
-	if err := measureLoads(ctx, dir, cfg, o.writes); err != nil {
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+	}
+	err = measureLoads(ctx, dir, cfg, o.writes)
+	if o.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return err
 	}
 
@@ -158,6 +181,13 @@ func startServer(ctx context.Context, bin, dir string) (*server, error) {
 		case a := <-addrs:
 			s.data, s.admin = a[0], a[1]
 			s.started = time.Since(t0)
+			if s.token == "" {
+				// A directory used before: the token is in its file,
+				// and shown no more.
+				if b, err := os.ReadFile(filepath.Join(dir, "admin-token")); err == nil {
+					s.token = strings.TrimSpace(string(b))
+				}
+			}
 		case <-timeout:
 			s.stop()
 			return nil, fmt.Errorf("%s did not start within 2 minutes", bin)

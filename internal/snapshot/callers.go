@@ -89,7 +89,7 @@ func listed(list []string, v string) bool {
 // tables, since an app key signs only the market scheme and an access key
 // only the others; and the blacklist.
 type callers struct {
-	sig, app  map[string]*Caller
+	sig, app  *keyTable
 	blacklist blacklist
 	// byPin lists each account's callers, for a patch to replace them.
 	byPin map[string][]*Caller
@@ -99,11 +99,8 @@ type callers struct {
 // does not exist is left out (its calls get KeyNotFound); a user or role
 // that does not exist is kept as such, for the identity stage to refuse.
 func compileCallers(cs *model.Callers) (callers, error) {
-	out := callers{
-		sig:   make(map[string]*Caller, len(cs.Keys)),
-		app:   make(map[string]*Caller),
-		byPin: make(map[string][]*Caller, len(cs.Accounts)),
-	}
+	out := callers{byPin: make(map[string][]*Caller, len(cs.Accounts))}
+	sig, app := (*keyTable)(nil).edit(), (*keyTable)(nil).edit()
 	accounts := make(map[string]model.AccountStatus, len(cs.Accounts))
 	for _, a := range cs.Accounts {
 		accounts[a.Pin] = a.Status
@@ -157,21 +154,22 @@ func compileCallers(cs *model.Callers) (callers, error) {
 				c.Role = roles[roleKey{k.Pin, u.Role}]
 			}
 		}
-		table := out.sig
+		if _, dup := sig.t.get(k.AccessKey); dup {
+			errs = append(errs, duplicateKey(k.AccessKey))
+			continue
+		}
+		if _, dup := app.t.get(k.AccessKey); dup {
+			errs = append(errs, duplicateKey(k.AccessKey))
+			continue
+		}
 		if k.Kind == model.KeyAppKey {
-			table = out.app
+			app.set(k.AccessKey, c)
+		} else {
+			sig.set(k.AccessKey, c)
 		}
-		if _, dup := out.sig[k.AccessKey]; dup {
-			errs = append(errs, duplicateKey(k.AccessKey))
-			continue
-		}
-		if _, dup := out.app[k.AccessKey]; dup {
-			errs = append(errs, duplicateKey(k.AccessKey))
-			continue
-		}
-		table[k.AccessKey] = c
 		out.byPin[c.Pin] = append(out.byPin[c.Pin], c)
 	}
+	out.sig, out.app = sig.done(), app.done()
 	bl, err := compileBlacklist(cs.Blacklist)
 	if err != nil {
 		errs = append(errs, err)
@@ -188,11 +186,10 @@ func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // Caller returns the caller whose access key or app key is ak.
 func (s *Snapshot) Caller(ak string) (*Caller, bool) {
-	if c, ok := s.callers.sig[ak]; ok {
+	if c, ok := s.callers.sig.get(ak); ok {
 		return c, true
 	}
-	c, ok := s.callers.app[ak]
-	return c, ok
+	return s.callers.app.get(ak)
 }
 
 // Keys is the auth.Keys of one request: the snapshot's keys of one kind
@@ -201,7 +198,7 @@ func (s *Snapshot) Caller(ak string) (*Caller, bool) {
 // it in its own pooled state and pass a pointer to it, and so look keys up
 // without allocating.
 type Keys struct {
-	table map[string]*Caller
+	table *keyTable
 	now   time.Time
 }
 
@@ -216,7 +213,7 @@ func (s *Snapshot) Keys(appKey bool, now time.Time) Keys {
 
 // Key implements auth.Keys.
 func (k *Keys) Key(ak string) (auth.Key, bool) {
-	c, ok := k.table[ak]
+	c, ok := k.table.get(ak)
 	if !ok {
 		return auth.Key{}, false
 	}

@@ -69,33 +69,40 @@ func (o Options) Patch(prev *Snapshot, d *Delta) (*Snapshot, error) {
 		}
 	}
 
-	// Callers, by account.
+	// Callers, by account. The key tables copy only the shards the
+	// accounts' keys are in.
 	if len(d.Pins) > 0 {
-		s.callers.sig = maps.Clone(prev.callers.sig)
-		s.callers.app = maps.Clone(prev.callers.app)
+		pins := make(map[string]bool, len(d.Pins))
+		sig, app := prev.callers.sig.edit(), prev.callers.app.edit()
 		s.callers.byPin = maps.Clone(prev.callers.byPin)
 		for _, pin := range d.Pins {
+			pins[pin] = true
 			for _, c := range prev.callers.byPin[pin] {
-				delete(s.callers.sig, c.AccessKey)
-				delete(s.callers.app, c.AccessKey)
+				sig.delete(c.AccessKey)
+				app.delete(c.AccessKey)
 			}
 			delete(s.callers.byPin, pin)
 		}
 		for pin, cs := range part.callers.byPin {
+			if !pins[pin] {
+				return nil, fmt.Errorf("patch: account %s has keys but is not named as changed: %w", pin,
+					errcode.Newf(errcode.ParamValueInvalid, "inconsistent delta"))
+			}
 			for _, c := range cs {
-				_, inSig := s.callers.sig[c.AccessKey]
-				_, inApp := s.callers.app[c.AccessKey]
+				_, inSig := sig.t.get(c.AccessKey)
+				_, inApp := app.t.get(c.AccessKey)
 				if inSig || inApp {
 					return nil, duplicateKey(c.AccessKey)
 				}
 				if c.Kind == model.KeyAppKey {
-					s.callers.app[c.AccessKey] = c
+					app.set(c.AccessKey, c)
 				} else {
-					s.callers.sig[c.AccessKey] = c
+					sig.set(c.AccessKey, c)
 				}
 			}
 			s.callers.byPin[pin] = cs
 		}
+		s.callers.sig, s.callers.app = sig.done(), app.done()
 	}
 	if d.Blacklist {
 		s.callers.blacklist = part.callers.blacklist

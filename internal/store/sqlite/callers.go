@@ -59,6 +59,12 @@ func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time, pins []s
 	if where == "" {
 		where = "WHERE 1"
 	}
+	// Sized first: growing a slice of 100,000 keys by appending costs
+	// more than the count.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM keys `+where, args...).Scan(&n); err != nil {
+		return nil, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+`, secret,
 			CASE WHEN previous_expires > ? THEN previous_secret END
 		FROM keys `+where+` AND (expires = 0 OR expires > ?) ORDER BY created_at, access_key`,
@@ -67,7 +73,7 @@ func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time, pins []s
 		return nil, err
 	}
 	defer rows.Close()
-	keys := []model.Key{}
+	keys := make([]model.Key, 0, n)
 	for rows.Next() {
 		var k model.Key
 		var sealed, previous []byte
