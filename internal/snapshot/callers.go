@@ -89,18 +89,19 @@ func listed(list []string, v string) bool {
 // tables, since an app key signs only the market scheme and an access key
 // only the others; and the blacklist.
 type callers struct {
-	sig, app  *keyTable
+	sig, app  *shards[*Caller]
 	blacklist blacklist
 	// byPin lists each account's callers, for a patch to replace them.
-	byPin map[string][]*Caller
+	byPin *shards[[]*Caller]
 }
 
 // compileCallers builds the lookup tables of cs. A key of an account that
 // does not exist is left out (its calls get KeyNotFound); a user or role
 // that does not exist is kept as such, for the identity stage to refuse.
 func compileCallers(cs *model.Callers) (callers, error) {
-	out := callers{byPin: make(map[string][]*Caller, len(cs.Accounts))}
-	sig, app := (*keyTable)(nil).edit(), (*keyTable)(nil).edit()
+	var out callers
+	sig, app := (*shards[*Caller])(nil).edit(), (*shards[*Caller])(nil).edit()
+	byPin := make(map[string][]*Caller, len(cs.Accounts))
 	accounts := make(map[string]model.AccountStatus, len(cs.Accounts))
 	for _, a := range cs.Accounts {
 		accounts[a.Pin] = a.Status
@@ -167,9 +168,14 @@ func compileCallers(cs *model.Callers) (callers, error) {
 		} else {
 			sig.set(k.AccessKey, c)
 		}
-		out.byPin[c.Pin] = append(out.byPin[c.Pin], c)
+		byPin[c.Pin] = append(byPin[c.Pin], c)
 	}
 	out.sig, out.app = sig.done(), app.done()
+	pins := (*shards[[]*Caller])(nil).edit()
+	for pin, cs := range byPin {
+		pins.set(pin, cs)
+	}
+	out.byPin = pins.done()
 	bl, err := compileBlacklist(cs.Blacklist)
 	if err != nil {
 		errs = append(errs, err)
@@ -198,7 +204,7 @@ func (s *Snapshot) Caller(ak string) (*Caller, bool) {
 // it in its own pooled state and pass a pointer to it, and so look keys up
 // without allocating.
 type Keys struct {
-	table *keyTable
+	table *shards[*Caller]
 	now   time.Time
 }
 

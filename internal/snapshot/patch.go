@@ -49,23 +49,26 @@ func (o Options) Patch(prev *Snapshot, d *Delta) (*Snapshot, error) {
 	for _, g := range d.Groups {
 		dirty[lower(g)] = true
 	}
-	s.envs = maps.Clone(prev.envs)
-	for k := range prev.envs {
-		if dirty[k.group] {
-			delete(s.envs, k)
+	s.envs, s.pools = prev.envs, prev.pools
+	if len(d.Groups) > 0 {
+		s.envs = maps.Clone(prev.envs)
+		for _, g := range d.Groups {
+			for _, env := range model.Environments {
+				delete(s.envs, envKey{lower(g), env})
+			}
 		}
-	}
-	for k, e := range part.envs {
-		if !dirty[k.group] {
-			return nil, fmt.Errorf("patch: group %s is published but not named as changed: %w", e.Group.ID,
-				errcode.Newf(errcode.ParamValueInvalid, "inconsistent delta"))
+		for k, e := range part.envs {
+			if !dirty[k.group] {
+				return nil, fmt.Errorf("patch: group %s is published but not named as changed: %w", e.Group.ID,
+					errcode.Newf(errcode.ParamValueInvalid, "inconsistent delta"))
+			}
+			s.envs[k] = e
 		}
-		s.envs[k] = e
-	}
-	s.pools = maps.Clone(part.pools)
-	for k, p := range prev.pools {
-		if g, _, _ := strings.Cut(k, "\x00"); !dirty[g] {
-			s.pools[k] = p
+		s.pools = maps.Clone(part.pools)
+		for k, p := range prev.pools {
+			if g, _, _ := strings.Cut(k, "\x00"); !dirty[g] {
+				s.pools[k] = p
+			}
 		}
 	}
 
@@ -74,35 +77,38 @@ func (o Options) Patch(prev *Snapshot, d *Delta) (*Snapshot, error) {
 	if len(d.Pins) > 0 {
 		pins := make(map[string]bool, len(d.Pins))
 		sig, app := prev.callers.sig.edit(), prev.callers.app.edit()
-		s.callers.byPin = maps.Clone(prev.callers.byPin)
+		byPin := prev.callers.byPin.edit()
 		for _, pin := range d.Pins {
 			pins[pin] = true
-			for _, c := range prev.callers.byPin[pin] {
+			old, _ := prev.callers.byPin.get(pin)
+			for _, c := range old {
 				sig.delete(c.AccessKey)
 				app.delete(c.AccessKey)
 			}
-			delete(s.callers.byPin, pin)
+			byPin.delete(pin)
 		}
-		for pin, cs := range part.callers.byPin {
-			if !pins[pin] {
-				return nil, fmt.Errorf("patch: account %s has keys but is not named as changed: %w", pin,
-					errcode.Newf(errcode.ParamValueInvalid, "inconsistent delta"))
-			}
-			for _, c := range cs {
-				_, inSig := sig.t.get(c.AccessKey)
-				_, inApp := app.t.get(c.AccessKey)
-				if inSig || inApp {
-					return nil, duplicateKey(c.AccessKey)
+		for _, m := range part.callers.byPin.m {
+			for pin, cs := range m {
+				if !pins[pin] {
+					return nil, fmt.Errorf("patch: account %s has keys but is not named as changed: %w", pin,
+						errcode.Newf(errcode.ParamValueInvalid, "inconsistent delta"))
 				}
-				if c.Kind == model.KeyAppKey {
-					app.set(c.AccessKey, c)
-				} else {
-					sig.set(c.AccessKey, c)
+				for _, c := range cs {
+					_, inSig := sig.t.get(c.AccessKey)
+					_, inApp := app.t.get(c.AccessKey)
+					if inSig || inApp {
+						return nil, duplicateKey(c.AccessKey)
+					}
+					if c.Kind == model.KeyAppKey {
+						app.set(c.AccessKey, c)
+					} else {
+						sig.set(c.AccessKey, c)
+					}
 				}
+				byPin.set(pin, cs)
 			}
-			s.callers.byPin[pin] = cs
 		}
-		s.callers.sig, s.callers.app = sig.done(), app.done()
+		s.callers.sig, s.callers.app, s.callers.byPin = sig.done(), app.done(), byPin.done()
 	}
 	if d.Blacklist {
 		s.callers.blacklist = part.callers.blacklist
