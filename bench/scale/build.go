@@ -21,7 +21,8 @@ type config struct {
 	// (the same APIs), 1 deployed online; draft is an API created after
 	// both revisions, in none of them, and deployed one that is in both.
 	hot, draft, deployed string
-	// pins are accounts with room for more keys.
+	// pins are the accounts, each with room for 5 more keys; the
+	// phases of a run create at most one key in each (see keyPin).
 	pins []string
 }
 
@@ -127,9 +128,7 @@ func build(ctx context.Context, dir string, o options) (*config, error) {
 			return nil, err
 		}
 		c.authorizations++
-		if i < 64 {
-			c.pins = append(c.pins, a.Pin)
-		}
+		c.pins = append(c.pins, a.Pin)
 	}
 	if keyTime > 0 {
 		c.keyRate = float64(c.keys) / keyTime.Seconds()
@@ -167,8 +166,19 @@ func reopen(ctx context.Context, dir string) (*config, error) {
 			c.draft = a.ID
 		}
 	}
-	for i := range 64 {
+	accounts, n, err := st.ListAccounts(ctx, store.Page{Number: 1, Size: 1})
+	if err != nil || len(accounts) == 0 {
+		return nil, fmt.Errorf("no accounts (%v)", err)
+	}
+	for i := range n {
 		c.pins = append(c.pins, fmt.Sprintf("pin%05d", i))
 	}
 	return c, nil
+}
+
+// keyPin returns the account of the i-th key a phase creates: phases
+// start 1,000 accounts apart, so that a run creates at most one key per
+// account and a kept directory (-dir) can be measured again 5 times.
+func (c *config) keyPin(phase, i int) string {
+	return c.pins[(phase*1000+i)%len(c.pins)]
 }

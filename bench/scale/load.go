@@ -20,14 +20,14 @@ func measureLoad(a *admin, s *server, c *config, d time.Duration) error {
 	}
 	fmt.Printf("| idle | %.0f | %s | %s | 0 |\n", idle.rps, idle.p50, idle.p99)
 
-	ws := writes(a, c)
+	ws := writes(a, c, 2)
 	stop := make(chan struct{})
 	done := make(chan error, 1)
 	var n atomic.Int64
 	go func() {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
-		for i := 1000; ; i++ {
+		for i := 0; ; i++ {
 			select {
 			case <-stop:
 				done <- nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -14,6 +16,9 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
 )
+
+// memprofile, when set, receives a heap profile after the full loads.
+var memprofile string
 
 // measureLoads times, in this process, what the server's reloads do
 // (package loader): full loads, then the incremental load that follows
@@ -38,12 +43,24 @@ func measureLoads(ctx context.Context, dir string, c *config, n int) error {
 		}
 		fmt.Printf("| run %d | %s | %s |\n", i+1, ms(s.Took), ms(cpuTime()-cpu0))
 	}
+	runtime.GC()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	fmt.Printf("\nlive heap after the full loads (snapshot, store, secret cache): %d MB\n", ms0.HeapAlloc>>20)
+	if memprofile != "" {
+		f, err := os.Create(memprofile)
+		if err != nil {
+			return err
+		}
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
 	changes := []struct {
 		name   string
 		change func(i int) error
 	}{
 		{"create a key", func(i int) error {
-			_, err := st.CreateKey(ctx, model.Key{Pin: c.pins[len(c.pins)-1-i%len(c.pins)], Kind: model.KeySignature})
+			_, err := st.CreateKey(ctx, model.Key{Pin: c.keyPin(0, i), Kind: model.KeySignature})
 			return err
 		}},
 		{"update an undeployed API", func(i int) error {

@@ -42,6 +42,7 @@ func main() {
 	flag.DurationVar(&o.load, "load", 0, "data-plane load per phase (idle, then one write every 100 ms) with wrk; 0 skips it")
 	flag.StringVar(&o.dir, "dir", "", "data `directory` to build in and keep, or to measure again if it holds one (default: a temporary one, removed)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the in-process loads to `file`")
+	flag.StringVar(&memprofile, "memprofile", "", "write a heap profile after the in-process full loads to `file`")
 	flag.Parse()
 	log.SetFlags(0)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
