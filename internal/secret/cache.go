@@ -1,9 +1,6 @@
 package secret
 
-import (
-	"bytes"
-	"sync"
-)
+import "sync"
 
 // Cache opens sealed values through a Sealer and remembers what each
 // opened to, by its additional data, so that a value read again unchanged
@@ -18,26 +15,32 @@ type Cache struct {
 	sealer *Sealer
 
 	mu   sync.Mutex
-	m    map[string]*cached // by additional data
-	mark uint64             // the current mark; entries read since have it
+	m    map[string]cached // by additional data
+	mark uint64            // the current mark; entries read since have it
 }
 
+// cached is held in the map by value, with the sealed bytes as a string:
+// two allocations per value (and the key's), not four.
 type cached struct {
-	sealed, plain []byte
-	mark          uint64
+	sealed string
+	plain  []byte
+	mark   uint64
 }
 
 // NewCache returns an empty cache that opens with s.
 func NewCache(s *Sealer) *Cache {
-	return &Cache{sealer: s, m: make(map[string]*cached)}
+	return &Cache{sealer: s, m: make(map[string]cached)}
 }
 
 // Open is Sealer.Open, from the cache when sealed is what ad last opened
 // from. The result is shared: the caller must not modify it.
 func (c *Cache) Open(sealed []byte, ad string) ([]byte, error) {
 	c.mu.Lock()
-	if e := c.m[ad]; e != nil && bytes.Equal(e.sealed, sealed) {
-		e.mark = c.mark
+	if e, ok := c.m[ad]; ok && e.sealed == string(sealed) {
+		if e.mark != c.mark {
+			e.mark = c.mark
+			c.m[ad] = e
+		}
 		c.mu.Unlock()
 		return e.plain, nil
 	}
@@ -47,7 +50,7 @@ func (c *Cache) Open(sealed []byte, ad string) ([]byte, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.m[ad] = &cached{sealed: bytes.Clone(sealed), plain: plain, mark: c.mark}
+	c.m[ad] = cached{sealed: string(sealed), plain: plain, mark: c.mark}
 	c.mu.Unlock()
 	return plain, nil
 }
