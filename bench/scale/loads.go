@@ -46,7 +46,7 @@ func measureLoads(ctx context.Context, dir string, c *config, n int) error {
 	runtime.GC()
 	var ms0 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	fmt.Printf("\nlive heap after the full loads (snapshot, store, secret cache): %d MB\n", ms0.HeapAlloc>>20)
+	fmt.Printf("\nlive heap after the full loads (the snapshot and the store): %d MB\n", ms0.HeapAlloc>>20)
 	if memprofile != "" {
 		f, err := os.Create(memprofile)
 		if err != nil {

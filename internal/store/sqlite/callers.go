@@ -14,9 +14,6 @@ import (
 func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 	var c model.Callers
 	at := now()
-	// Every key is read: the secrets of keys no longer read (deleted,
-	// expired) leave the cache.
-	mark := s.opened.Mark()
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		if c.Accounts, err = queryAccounts(ctx, tx, `SELECT `+accountColumns+` FROM accounts ORDER BY created_at, pin`); err != nil {
@@ -47,7 +44,6 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 	if err != nil {
 		return model.Callers{}, err
 	}
-	s.opened.Sweep(mark)
 	return c, nil
 }
 
@@ -80,9 +76,7 @@ func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time, pins []s
 		if err := rows.Scan(append(keyDest(&k), &sealed, &previous)...); err != nil {
 			return nil, err
 		}
-		// Through the cache: a key whose sealed secrets did not change
-		// since the last load is not decrypted again.
-		if err := openKeyWith(s.opened.Open, &k, sealed, previous); err != nil {
+		if err := s.openKey(&k, sealed, previous); err != nil {
 			return nil, err
 		}
 		if previous == nil {

@@ -208,20 +208,14 @@ func (s *Store) getKey(ctx context.Context, q querier, accessKey string, withSec
 
 // openKey opens a key's sealed secrets into it.
 func (s *Store) openKey(k *model.Key, sealed, previous []byte) error {
-	return openKeyWith(s.sealer.Open, k, sealed, previous)
-}
-
-// openKeyWith opens a key's sealed secrets into it with open: the
-// sealer's, or the cache's of the loads (Store.opened).
-func openKeyWith(open func(sealed []byte, ad string) ([]byte, error), k *model.Key, sealed, previous []byte) error {
 	var err error
-	if k.Secret, err = open(sealed, keyAD(k.AccessKey, "secret")); err != nil {
+	if k.Secret, err = s.sealer.Open(sealed, keyAD(k.AccessKey, "secret")); err != nil {
 		return openError("the secret of key "+k.AccessKey, err)
 	}
 	if previous == nil {
 		return nil
 	}
-	if k.PreviousSecret, err = open(previous, keyAD(k.AccessKey, "previous")); err != nil {
+	if k.PreviousSecret, err = s.sealer.Open(previous, keyAD(k.AccessKey, "previous")); err != nil {
 		return openError("the previous secret of key "+k.AccessKey, err)
 	}
 	return nil

@@ -33,12 +33,9 @@ const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=s
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	writer *sql.DB // one connection: every write transaction queues here
-	reader *sql.DB // read-only pool
-	sealer *secret.Sealer
-	// opened caches the key secrets the loads opened (LoadCallers,
-	// LoadPart), so that each is decrypted once, not on every reload.
-	opened  *secret.Cache
+	writer  *sql.DB // one connection: every write transaction queues here
+	reader  *sql.DB // read-only pool
+	sealer  *secret.Sealer
 	maxKeys int
 }
 
@@ -92,7 +89,7 @@ func Open(ctx context.Context, dir string, sealer *secret.Sealer, opts ...Option
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	s := &Store{writer: writer, reader: reader, sealer: sealer, opened: secret.NewCache(sealer), maxKeys: store.DefaultMaxKeys}
+	s := &Store{writer: writer, reader: reader, sealer: sealer, maxKeys: store.DefaultMaxKeys}
 	for _, o := range opts {
 		o(s)
 	}
