@@ -12,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
@@ -48,13 +47,18 @@ type Stats struct {
 	// count the groups and accounts loaded again, and Blacklist tells
 	// whether the blacklist was. A load that found nothing changed has
 	// all of them zero.
-	Full          bool
-	Groups, Pins  int
-	Blacklist     bool
-	Version       int64
-	Took          time.Duration
-	FullReason    string
-	PatchFallback error // a patch refused, which a full load then replaced
+	Full         bool
+	Groups, Pins int
+	Blacklist    bool
+	// Version is the change log's version the snapshot now reflects.
+	Version int64
+	// Took is the load's wall-clock time.
+	Took time.Duration
+	// FullReason says why a load was a full one.
+	FullReason string
+	// PatchFallback is the error of a patch that a full load then
+	// replaced: a patch should never fail where a full compile succeeds.
+	PatchFallback error
 }
 
 // New returns a Loader that compiles st's configuration with o (whose
@@ -87,8 +91,12 @@ func (l *Loader) Load(ctx context.Context) (Stats, error) {
 		return l.full(ctx, c.Version, start, "the change log does not reach back to the last load")
 	}
 	now := l.clock()
+	changed := make(map[string]bool, len(c.Pins))
+	for _, pin := range c.Pins {
+		changed[pin] = true
+	}
 	for pin, at := range l.expiring {
-		if !now.Before(at) && !slices.Contains(c.Pins, pin) {
+		if !now.Before(at) && !changed[pin] {
 			c.Pins = append(c.Pins, pin)
 		}
 	}
