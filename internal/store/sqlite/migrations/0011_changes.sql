@@ -8,6 +8,13 @@
 --
 -- apis and revisions have none: an API's draft and a revision serve
 -- nothing until a deployment (logged) names the revision.
+--
+-- Another engine needs the same table, the same triggers (PostgreSQL:
+-- one trigger function per kind, FOR EACH ROW) and the same pruning, and
+-- its writers must commit in version order (store.ChangeLog): SQLite's
+-- single writer does; concurrent PostgreSQL writers must be serialized
+-- (one transaction-level advisory lock per write) or a reader could skip
+-- a version committed after a higher one.
 
 CREATE TABLE changes (
     version INTEGER PRIMARY KEY AUTOINCREMENT,
