@@ -13,11 +13,15 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/getkin/kin-openapi v0.153.0
+require (
+	github.com/getkin/kin-openapi v0.153.0
+	github.com/redis/go-redis/v9 v9.23.0
+)
 
 require (
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 )
 
 require (

@@ -124,6 +124,11 @@ var (
 	ErrUnknownReservation = errors.New("limit: unknown or expired reservation")
 	// ErrClosed reports a call on a closed counter.
 	ErrClosed = errors.New("limit: closed")
+	// ErrUnavailable reports a counter that cannot be reached (a network
+	// engine whose server is down): nothing was counted, and the caller
+	// decides whether to let the call through. The gateway refuses calls
+	// that need a quota or money counted with 503, never 500.
+	ErrUnavailable = errors.New("limit: counters unavailable")
 )
 
 // Key names one counter: what is counted (Scope, such as "key", "user",
