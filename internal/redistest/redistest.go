@@ -11,6 +11,7 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -24,9 +25,10 @@ import (
 // Server is a redis-server started for one test.
 type Server struct {
 	t    testing.TB
-	bin  string
-	dir  string
-	port int
+	bin     string
+	dir     string
+	port    int
+	cluster bool
 
 	mu     sync.Mutex
 	proc   *os.Process // nil when stopped
@@ -40,16 +42,30 @@ func Start(t testing.TB) string {
 	return StartServer(t).Addr()
 }
 
+// StartCluster runs a Redis Cluster of one redis-server holding every
+// slot, for t, and returns its address. A cluster refuses a script whose
+// keys are not all in one slot (CROSSSLOT), so a test on it checks a key
+// layout's hash tags. It is stopped when t ends.
+func StartCluster(t testing.TB) string {
+	t.Helper()
+	return start(t, true).Addr()
+}
+
 // StartServer runs a redis-server for t and returns it, to be stopped and
 // restarted on the same port by a test of what happens meanwhile. It is
 // stopped when t ends.
 func StartServer(t testing.TB) *Server {
 	t.Helper()
+	return start(t, false)
+}
+
+func start(t testing.TB, cluster bool) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redistest: redis-server is not on PATH (%v): install it (Debian: apt-get install redis-server; scripts/test.sh does it when run as root)", err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), cluster: cluster}
 	t.Cleanup(s.Stop)
 	// A free port can be taken by someone else between the probe and
 	// the server's bind: try a few.
@@ -102,14 +118,19 @@ func (s *Server) run() error {
 	if s.proc != nil {
 		return fmt.Errorf("already running")
 	}
-	cmd := exec.Command(s.bin,
+	args := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
 		"--logfile", "redis.log",
-	)
+	}
+	if s.cluster {
+		os.Remove(s.dir + "/nodes.conf")
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.bin, err)
@@ -126,6 +147,9 @@ func (s *Server) run() error {
 			case <-time.After(50 * time.Millisecond):
 			}
 			s.proc, s.exited = cmd.Process, exited
+			if s.cluster {
+				return s.claimSlots()
+			}
 			return nil
 		}
 		select {
@@ -141,6 +165,25 @@ func (s *Server) run() error {
 	}
 }
 
+// claimSlots gives the one node of a cluster every slot and waits until
+// the cluster says it is ok.
+func (s *Server) claimSlots() error {
+	if _, err := command(s.Addr(), "CLUSTER", "ADDSLOTSRANGE", "0", "16383"); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := command(s.Addr(), "CLUSTER", "INFO")
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the cluster on port %d is not ok within 10s: %v %q", s.port, err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // logTail returns the end of the server's log, for an error message.
 func (s *Server) logTail() string {
 	b, _ := os.ReadFile(s.dir + "/redis.log")
@@ -151,25 +194,54 @@ func (s *Server) logTail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// ping sends PING over RESP and waits for PONG.
+// ping sends PING and waits for PONG.
 func ping(addr string) error {
+	got, err := command(addr, "PING")
+	if err == nil && got != "PONG" {
+		err = fmt.Errorf("PING answered %q", got)
+	}
+	return err
+}
+
+// command sends one command over RESP and returns its answer: a simple
+// string, or a bulk string whole. An error answer is an error.
+func command(addr string, args ...string) (string, error) {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
+	req := "*" + strconv.Itoa(len(args)) + "\r\n"
+	for _, a := range args {
+		req += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
+	if _, err := c.Write([]byte(req)); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
 	if err != nil {
-		return err
+		return "", err
 	}
-	if strings.TrimSpace(line) != "+PONG" {
-		return fmt.Errorf("PING answered %q", line)
+	line = strings.TrimSuffix(line, "\r\n")
+	switch {
+	case strings.HasPrefix(line, "+"):
+		return line[1:], nil
+	case strings.HasPrefix(line, "-"):
+		return "", fmt.Errorf("redis: %s", line[1:])
+	case strings.HasPrefix(line, "$"):
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", err
+		}
+		b := make([]byte, n+2)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return "", err
+		}
+		return string(b[:n]), nil
 	}
-	return nil
+	return line, nil
 }
 
 // freePort returns a loopback port nobody listens on now.

@@ -112,7 +112,7 @@ func Open(ctx context.Context, url string, o Options) (*Counter, error) {
 
 // tune sets the client's timeouts and retries for a gateway, unless the
 // URL sets them: a counter that does not answer within a second is down,
-// and a script is never retried, since a retry after a lost answer could
+// and a command is never retried, since a retry after a lost answer could
 // count a call twice.
 func tune(opt *redis.Options, url string) {
 	has := func(name string) bool { return strings.Contains(url, name+"=") }
@@ -131,6 +131,22 @@ func tune(opt *redis.Options, url string) {
 	if !has("max_retries") {
 		opt.MaxRetries = -1
 	}
+	// One dial per attempt: go-redis's default of five, 100ms apart,
+	// would hold every call half a second when Redis is down.
+	opt.DialerRetries = 1
+}
+
+// quiet discards go-redis's own log: it writes a line per failed dial,
+// and the counter logs one line per change of Redis's reachability
+// instead (health.go).
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+func init() {
+	// Set once, before any client runs: the logger is a global that
+	// go-redis reads unsynchronized.
+	redis.SetLogger(quiet{})
 }
 
 // New returns a Counter on rdb, a client of one Redis or of a Redis
