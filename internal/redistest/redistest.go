@@ -24,7 +24,7 @@ import (
 
 // Server is a redis-server started for one test.
 type Server struct {
-	t    testing.TB
+	t       testing.TB
 	bin     string
 	dir     string
 	port    int
