@@ -26,7 +26,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
-	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -72,6 +71,12 @@ type Config struct {
 	// own HTTP/1.1 client, "std" net/http's Transport; "" keeps the
 	// process's default (h1, or TOLLGATE_UPSTREAM_CLIENT).
 	UpstreamClient string
+	// Counters, when set, is the URL of the Redis every node counts in
+	// (redis://HOST:PORT/DB); empty keeps the journaled in-memory counter
+	// in DataDir. ClusterNodes is the number of nodes expected to share it:
+	// while Redis is down each admits 1/ClusterNodes of a rate limit.
+	Counters     string
+	ClusterNodes int
 	// Zone is the time zone whose midnight resets daily quotas and
 	// delimits the days of usage reports and bills; nil is time.Local,
 	// as tollgate serve's --time-zone defaults to.
@@ -111,7 +116,7 @@ type Server struct {
 	store     store.Store
 	snapshots *snapshot.Holder
 	accessLog *telemetry.AccessLog
-	counter   *limit.Memory
+	counter   counters
 	egress    *egress.Policy
 	upstream  *proxy.Upstream
 
@@ -195,9 +200,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// One counter for both planes, journaled in the data directory: a
 	// nonce used on the admin API is refused on the data plane and the
 	// other way round, and a restart forgets none.
-	// Damaged or mismatched counters refuse the start (state.go).
-	if s.counter, err = openCounters(ctx, cfg.DataDir, st, s.log); err != nil {
-		return nil, fmt.Errorf("open counters: %w", err)
+	// Damaged or mismatched counters refuse the start (state.go). With
+	// --counters, they are in Redis instead, shared by every node
+	// (counters.go).
+	reg := prometheus.NewRegistry()
+	if cfg.Counters != "" {
+		c, err := openRedisCounters(ctx, cfg, st, s.log, reg)
+		if err != nil {
+			return nil, fmt.Errorf("open counters: %w", err)
+		}
+		s.counter = c
+	} else {
+		m, err := openCounters(ctx, cfg.DataDir, st, s.log)
+		if err != nil {
+			return nil, fmt.Errorf("open counters: %w", err)
+		}
+		s.counter = m
 	}
 	if err := s.reconcilePurchases(ctx); err != nil {
 		return nil, err
@@ -206,7 +224,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics, err := telemetry.NewMetrics(reg)
 	if err != nil {
