@@ -34,9 +34,10 @@ type moneyStore interface {
 // metrics go to reg, its transitions to log.
 func openRedisCounters(ctx context.Context, cfg Config, st moneyStore, log *slog.Logger, reg prometheus.Registerer) (*rediscounter.Counter, error) {
 	c, err := rediscounter.Open(ctx, cfg.Counters, rediscounter.Options{
-		Nodes:      cfg.ClusterNodes,
-		Logger:     log,
-		Registerer: reg,
+		Nodes:        cfg.ClusterNodes,
+		Logger:       log,
+		Registerer:   reg,
+		AutoPipeline: true, // unless the URL says autopipeline=false
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,16 @@ func TestConformanceCluster(t *testing.T) {
 	}})
 }
 
+// TestConformanceAutoPipeline runs the suite with commands sent through
+// go-redis's autopipeliner.
+func TestConformanceAutoPipeline(t *testing.T) {
+	addr := redistest.Start(t)
+	var n atomic.Int64
+	countertest.Run(t, countertest.Harness{New: func(t *testing.T, clock limit.Clock) limit.Counter {
+		return newTestCounter(t, addr, Options{Prefix: "a" + strconv.FormatInt(n.Add(1), 10) + ":", Clock: clock, AutoPipeline: true})
+	}})
+}
+
 // newTestCounter returns a Counter on its own client of addr, closed when
 // t ends.
 func newTestCounter(t testing.TB, addr string, o Options) *Counter {

@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +58,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer, when set, receives the counter's metrics (health.go).
 	Registerer prometheus.Registerer
+	// AutoPipeline sends the commands of concurrent calls together, in
+	// one write and one read, through go-redis's autopipeliner: fewer
+	// system calls per call on both sides (2.6 times the calls per second
+	// in BenchmarkAllow), at the price of an API go-redis calls
+	// experimental. A client of one Redis only. serve turns it on.
+	AutoPipeline bool
 	// ProbeEvery is how often Redis is probed while it is down (200ms
 	// when zero), and ProbeUpEvery while it is up (1s when zero).
 	ProbeEvery, ProbeUpEvery time.Duration
@@ -63,7 +71,10 @@ type Options struct {
 
 // Counter is a limit.Counter on Redis. It is safe for concurrent use.
 type Counter struct {
-	rdb       redis.UniversalClient
+	rdb redis.UniversalClient
+	// hot sends the commands of the data plane's calls: rdb, or its
+	// autopipeliner (Options.AutoPipeline).
+	hot       hotClient
 	prefix    string
 	nodes     int64
 	retention int64 // hours of usage kept
@@ -88,15 +99,34 @@ type Counter struct {
 
 var _ limit.Counter = (*Counter)(nil)
 
+// hotClient is what the data plane's calls are sent through.
+type hotClient interface {
+	redis.Scripter
+	Process(ctx context.Context, cmd redis.Cmder) error
+}
+
 // Open connects to the Redis a URL names (redis://[user:password@]host:port/db,
 // rediss:// for TLS; go-redis's query options such as dial_timeout are
-// honoured) and checks that it answers. The counter owns the client.
-func Open(ctx context.Context, url string, o Options) (*Counter, error) {
-	opt, err := redis.ParseURL(url)
+// honoured, and autopipeline=false or true overrides o.AutoPipeline) and
+// checks that it answers. The counter owns the client.
+func Open(ctx context.Context, rawURL string, o Options) (*Counter, error) {
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("counters: %w", err)
 	}
-	tune(opt, url)
+	q := u.Query()
+	if v := q.Get("autopipeline"); v != "" {
+		if o.AutoPipeline, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("counters: autopipeline=%s: %w", v, err)
+		}
+		q.Del("autopipeline")
+		u.RawQuery = q.Encode()
+	}
+	opt, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("counters: %w", err)
+	}
+	tune(opt, u.RawQuery)
 	rdb := redis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
@@ -114,8 +144,8 @@ func Open(ctx context.Context, url string, o Options) (*Counter, error) {
 // URL sets them: a counter that does not answer within a second is down,
 // and a command is never retried, since a retry after a lost answer could
 // count a call twice.
-func tune(opt *redis.Options, url string) {
-	has := func(name string) bool { return strings.Contains(url, name+"=") }
+func tune(opt *redis.Options, query string) {
+	has := func(name string) bool { return strings.Contains(query, name+"=") }
 	if !has("dial_timeout") {
 		opt.DialTimeout = time.Second
 	}
@@ -188,6 +218,18 @@ func New(rdb redis.UniversalClient, o Options) (*Counter, error) {
 	}
 	if c.clock == nil {
 		c.clock = limit.SystemClock{}
+	}
+	c.hot = rdb
+	if o.AutoPipeline {
+		one, ok := rdb.(*redis.Client)
+		if !ok {
+			return nil, fmt.Errorf("counters: autopipelining needs a client of one Redis, not %T", rdb)
+		}
+		ap, err := one.AutoPipeline()
+		if err != nil {
+			return nil, fmt.Errorf("counters: %w", err)
+		}
+		c.hot = ap
 	}
 	if err := c.health.init(o.Registerer, c.pending.size); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package rediscounter
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,12 @@ func nodes(t *testing.T, addr string, n int, o Options) []*Counter {
 // that count locally and sync later admit 10–20% more.)
 func TestAllowExactAcrossNodes(t *testing.T) {
 	addr := redistest.Start(t)
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("autopipeline=%v", ap), func(t *testing.T) { testAllowExactAcrossNodes(t, addr, ap) })
+	}
+}
+
+func testAllowExactAcrossNodes(t *testing.T, addr string, autoPipeline bool) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
@@ -37,7 +44,7 @@ func TestAllowExactAcrossNodes(t *testing.T) {
 		{"1 per day", limit.PerDay(1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cs := nodes(t, addr, 3, Options{Prefix: "exact:" + tc.name + ":"})
+			cs := nodes(t, addr, 3, Options{Prefix: fmt.Sprintf("exact:%v:%s:", autoPipeline, tc.name), AutoPipeline: autoPipeline})
 			k := limit.Key{Scope: "api", ID: "g1/online/getUser"}
 			calls := 3 * tc.rate.Limit
 			var admitted, refused, next atomic.Int64
@@ -83,6 +90,12 @@ func TestAllowExactAcrossNodes(t *testing.T) {
 // they commit.
 func TestReserveExactAcrossNodes(t *testing.T) {
 	addr := redistest.Start(t)
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("autopipeline=%v", ap), func(t *testing.T) { testReserveExactAcrossNodes(t, addr, ap) })
+	}
+}
+
+func testReserveExactAcrossNodes(t *testing.T, addr string, autoPipeline bool) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
@@ -95,7 +108,7 @@ func TestReserveExactAcrossNodes(t *testing.T) {
 		{"total, 1 of 64", limit.Total, 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cs := nodes(t, addr, 3, Options{Prefix: "exactq:" + tc.name + ":"})
+			cs := nodes(t, addr, 3, Options{Prefix: fmt.Sprintf("exactq:%v:%s:", autoPipeline, tc.name), AutoPipeline: autoPipeline})
 			q := limit.Quota{Key: limit.Key{Scope: "sub total", ID: "s1"}, Limit: tc.q, Period: tc.period}
 			var granted atomic.Int64
 			var wg sync.WaitGroup

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -42,11 +43,17 @@ func (s *syncBuffer) String() string {
 // error), one log line and one metric mark each transition; once Redis is
 // back the nodes are exact again and what was counted locally is in Redis.
 func TestRedisDown(t *testing.T) {
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("autopipeline=%v", ap), func(t *testing.T) { testRedisDown(t, ap) })
+	}
+}
+
+func testRedisDown(t *testing.T, autoPipeline bool) {
 	srv := redistest.StartServer(t)
 	ctx := context.Background()
 	var logs syncBuffer
 	reg := prometheus.NewRegistry()
-	o := Options{Prefix: "down:", Nodes: 3, ProbeEvery: 20 * time.Millisecond}
+	o := Options{Prefix: "down:", Nodes: 3, ProbeEvery: 20 * time.Millisecond, AutoPipeline: autoPipeline}
 	first := o
 	first.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	first.Registerer = reg

@@ -32,7 +32,9 @@ func (c *Counter) Once(ctx context.Context, k limit.Key, ttl time.Duration) (boo
 		return c.onceLocally(ctx, k, ttl)
 	}
 	ms := int64((ttl + time.Millisecond - 1) / time.Millisecond)
-	err := c.rdb.Do(ctx, "SET", c.nonceKey(k), "1", "NX", "PX", ms).Err()
+	set := redis.NewStatusCmd(ctx, "SET", c.nonceKey(k), "1", "NX", "PX", ms)
+	c.hot.Process(ctx, set)
+	err := set.Err()
 	switch {
 	case err == nil:
 		return true, nil

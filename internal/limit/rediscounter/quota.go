@@ -45,7 +45,7 @@ func (c *Counter) Reserve(ctx context.Context, q limit.Quota, n int64, hold time
 	args := make([]any, 0, 13)
 	args = append(args, c.scriptNow(), clampLimit(q.Limit), n, micros(hold), strconv.FormatUint(id, 10))
 	args = c.periodArgs(args, q.Period)
-	res, err := reserveScript.Run(ctx, c.rdb, c.quotaKeys(q.Key), args...).Int64Slice()
+	res, err := reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
 	if err = c.check(err); err != nil {
 		return limit.Reservation{}, err
 	}
@@ -111,7 +111,7 @@ func (c *Counter) settle(ctx context.Context, r limit.Reservation, commit bool, 
 	if commit {
 		flag = "1"
 	}
-	res, err := settleScript.Run(ctx, c.rdb, keys, c.scriptNow(), strconv.FormatUint(r.ID, 10), flag, chargeID).Int64()
+	res, err := settleScript.Run(ctx, c.hot, keys, c.scriptNow(), strconv.FormatUint(r.ID, 10), flag, chargeID).Int64()
 	if err = c.check(err); err != nil {
 		return false, err
 	}

@@ -29,7 +29,7 @@ func (c *Counter) Add(ctx context.Context, k limit.UsageKey, u limit.Usage) erro
 		return nil
 	}
 	keys := []string{c.usageKey(k.Pin, hour-1), c.usageKey(k.Pin, hour), c.usageKey(k.Pin, hour+1)}
-	err := usageScript.Run(ctx, c.rdb, keys, c.scriptNow(), hour-1, c.retention, usageField(k),
+	err := usageScript.Run(ctx, c.hot, keys, c.scriptNow(), hour-1, c.retention, usageField(k),
 		u.Calls, u.OK, u.Charged, u.Business).Err()
 	if err = c.check(err); err != nil {
 		if c.Up() {

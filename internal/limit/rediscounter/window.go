@@ -35,7 +35,7 @@ func (c *Counter) Allow(ctx context.Context, k limit.Key, r limit.Rate, n int64)
 	if !c.Up() {
 		return c.allowLocally(ctx, k, r, n)
 	}
-	res, err := allowScript.Run(ctx, c.rdb, []string{c.rateKey(k)},
+	res, err := allowScript.Run(ctx, c.hot, []string{c.rateKey(k)},
 		c.scriptNow(), strconv.FormatInt(int64(r.Per), 10), width/1000, r.Limit, n).Int64Slice()
 	if err = c.check(err); err != nil {
 		if c.Up() {

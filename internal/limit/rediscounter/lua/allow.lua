@@ -13,13 +13,15 @@ local ring = 65
 
 local st = redis.call('HMGET', key, 'per', 'last', 'total', 'first')
 local last, total, first
-if st[1] ~= per then
+local fresh = st[1] ~= per
+if fresh then
   redis.call('DEL', key)
   last, total, first = fdiv(now, w), 0, 0
-  redis.call('HSET', key, 'per', per)
 else
   last, total, first = tonumber(st[2]), tonumber(st[3]), tonumber(st[4])
 end
+-- What the script found, to write back only what changed.
+local last0, total0, first0 = last, total, first
 
 local s = fdiv(now, w)
 if s < last then
@@ -28,23 +30,21 @@ if s < last then
   s = last
 end
 if s > last then
-  if s - last > ring - 1 then
+  -- Slot j leaves the window when slot j + 65 begins: clear the slots
+  -- that left, [last - 64, s - 65]. None before first counts anything,
+  -- so only [first, s - 65] is read.
+  if total > 0 then
     local cells = {}
-    for i = 0, ring - 1 do
-      cells[#cells + 1] = int(i)
+    for j = math.max(last - (ring - 1), first), math.min(s - ring, last) do
+      cells[#cells + 1] = int(j % ring)
     end
-    redis.call('HDEL', key, unpack(cells))
-    total = 0
-  else
-    local cells = {}
-    for i = last + 1, s do
-      cells[#cells + 1] = int(i % ring)
+    if #cells > 0 then
+      local counts = redis.call('HMGET', key, unpack(cells))
+      for _, c in ipairs(counts) do
+        total = total - (tonumber(c) or 0)
+      end
+      redis.call('HDEL', key, unpack(cells))
     end
-    local counts = redis.call('HMGET', key, unpack(cells))
-    for _, c in ipairs(counts) do
-      total = total - (tonumber(c) or 0)
-    end
-    redis.call('HDEL', key, unpack(cells))
   end
   last = s
 end
@@ -57,7 +57,13 @@ local function free_in(need)
   end
   local freed = 0
   for j = math.max(last - (ring - 1), first, 0), last do
-    local c = tonumber(redis.call('HGET', key, int(j % ring))) or 0
+    local c
+    if j == last and freed == 0 then
+      -- Every counted call is in the newest slot.
+      c = total
+    else
+      c = tonumber(redis.call('HGET', key, int(j % ring))) or 0
+    end
     if freed == 0 and c == 0 then
       -- Slots only empty from the oldest end: the next search starts
       -- here.
@@ -84,7 +90,29 @@ else
   retry = free_in(total + n - limit)
 end
 local reset = free_in(1)
-redis.call('HSET', key, 'last', int(last), 'total', int(total), 'first', int(first))
--- Nothing counted now counts 65 slots from now.
-pexpire(key, (ring + 1) * w)
+local fields = {}
+if fresh then
+  fields[#fields + 1] = 'per'
+  fields[#fields + 1] = per
+end
+if last ~= last0 or fresh then
+  fields[#fields + 1] = 'last'
+  fields[#fields + 1] = int(last)
+end
+if total ~= total0 or fresh then
+  fields[#fields + 1] = 'total'
+  fields[#fields + 1] = int(total)
+end
+if first ~= first0 or fresh then
+  fields[#fields + 1] = 'first'
+  fields[#fields + 1] = int(first)
+end
+if #fields > 0 then
+  redis.call('HSET', key, unpack(fields))
+end
+if last ~= last0 or fresh then
+  -- Nothing counted in this slot counts 65 slots after it began: the
+  -- key is kept that long, set once per slot.
+  pexpire(key, (ring + 1) * w)
+end
 return {allowed, math.max(limit - total, 0), reset, retry}
