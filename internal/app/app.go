@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +28,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
+	"github.com/tollgate-gw/tollgate/internal/reload"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -117,7 +117,8 @@ type Server struct {
 
 	data, admin     *http.Server
 	dataLn, adminLn net.Listener
-	reloadMu        sync.Mutex
+	reloads         *reload.Reloader
+	reloadMetrics   *telemetry.ReloadMetrics
 	serveErr        chan error
 	AdminToken      string
 
@@ -212,6 +213,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.reloadMetrics, err = telemetry.NewReloadMetrics(reg); err != nil {
+		return nil, err
+	}
+	// Every later reload goes through one Reloader: admin writes that
+	// arrive together share a reload, and a failed one is retried and
+	// reported (/readyz, the metrics) while the last snapshot serves.
+	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe})
 	if cfg.AccessLog {
 		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
 		if err := metrics.WatchAccessLog(s.accessLog); err != nil {
@@ -236,13 +244,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Clock:                cfg.Clock,
 	})
 	adminHandler := admin.New(admin.Config{
-		Store:    st,
-		Token:    token,
-		OnChange: func() { s.onChange() },
-		Logger:   s.log,
-		Counter:  s.counter,
-		Zone:     cfg.Zone,
-		Egress:   s.egress,
+		Store:   st,
+		Token:   token,
+		Reloads: s.reloads,
+		Logger:  s.log,
+		Counter: s.counter,
+		Zone:    cfg.Zone,
+		Egress:  s.egress,
 		// The servers of an exported OpenAPI document.
 		BaseDomain:   cfg.BaseDomain,
 		DataEndpoint: s.dataEndpoint,
@@ -322,14 +330,19 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no snapshot", http.StatusServiceUnavailable)
 		return
 	}
+	if st := s.reloads.Status(); st.Err != nil {
+		// Still serving, from the last snapshot that loaded: not ready
+		// for traffic that expects the store's configuration.
+		http.Error(w, "the last configuration reload failed: "+st.Err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	io.WriteString(w, "ok\n")
 }
 
-// reload compiles a new snapshot from the store and swaps it in. Reloads
-// are serialized so that an older configuration never replaces a newer one.
+// reload compiles a new snapshot from the store and swaps it in. It runs
+// once at the start, then only from s.reloads, one at a time, so that an
+// older configuration never replaces a newer one.
 func (s *Server) reload(ctx context.Context) error {
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
 	pubs, err := s.store.LoadPublished(ctx)
 	if err != nil {
 		return fmt.Errorf("load published configuration: %w", err)
@@ -376,16 +389,6 @@ func withUndeployed(pubs []model.Published, groups []model.Group) []model.Publis
 	return pubs
 }
 
-func (s *Server) onChange() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.reload(ctx); err != nil {
-		// The previous snapshot keeps serving; the admin change is in
-		// the store and the next successful reload picks it up.
-		s.log.Error("reload failed", "err", err)
-	}
-}
-
 // Shutdown stops accepting, waits for in-flight requests until ctx is done,
 // then closes the store and flushes the access log.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -413,6 +416,9 @@ func (s *Server) close() {
 	}
 	if s.accessLog != nil {
 		s.accessLog.Close()
+	}
+	if s.reloads != nil {
+		s.reloads.Close()
 	}
 	if s.counter != nil {
 		s.counter.Close()
