@@ -25,6 +25,8 @@ for t in sched sync syscall net; do
 	echo
 	echo "== go tool trace -pprof=$t (go tool pprof -top $file.$t.pprof)"
 	go tool trace -pprof="$t" "$file" >"$file.$t.pprof"
-	go tool pprof -top -nodecount="$n" "$file.$t.pprof" 2>/dev/null | sed -n '1,/^ *flat/d; p' | head -n "$n" ||
+	# The "Showing nodes" line gives the total; the samples of no stack
+	# (goroutines the network poller woke) are in it but in no row.
+	go tool pprof -top -nodecount="$n" "$file.$t.pprof" 2>/dev/null | grep -v '^Type:\|^Dropped\|^Showing top' | head -n $((n + 2)) ||
 		echo "(empty)"
 done

@@ -1,8 +1,9 @@
 // Command tracestat summarizes an execution trace (runtime/trace, as
 // TOLLGATE_TRACE writes it) in the numbers a latency tail is read from:
 // how long goroutines waited runnable before they ran, by kind of
-// goroutine; how much of the running time went to the GC; and the GC's
-// stop-the-world pauses and mark phases.
+// goroutine; where net/http's goroutines blocked, for how long, and how
+// long they then waited runnable; how much of the running time went to
+// the GC; and the GC's stop-the-world pauses and mark phases.
 //
 // Usage:
 //
@@ -51,6 +52,32 @@ type goroutine struct {
 	runningSince  trace.Time // 0: not running
 	waits         []time.Duration
 	ran           time.Duration
+	// blockedAt is where the goroutine blocked, while it waits; blockedSince
+	// when. wokenFrom is where it had blocked, while it is runnable again.
+	blockedAt, wokenFrom string
+	blockedSince         trace.Time
+}
+
+// site is where goroutines blocked: how long each block lasted, and how
+// long each then waited runnable.
+type site struct {
+	blocked, runnable []time.Duration
+	total             time.Duration
+}
+
+// through are the packages a goroutine blocks through, not where: a
+// blocking site is the first frame of its stack outside them.
+var through = []string{"runtime.", "internal/", "sync.", "bufio.", "io.", "syscall.", "os.", "context.", "time.", "net.", "crypto/"}
+
+// blockingSite returns the first frame of s that is not in a package in
+// through: the program's, or net/http's.
+func blockingSite(s trace.Stack) string {
+	for f := range s.Frames() {
+		if !slices.ContainsFunc(through, func(p string) bool { return strings.HasPrefix(f.Func, p) }) {
+			return f.Func
+		}
+	}
+	return "?"
 }
 
 // ranges sums the occurrences of one kind of range.
@@ -98,6 +125,7 @@ func summarize(in io.Reader, out io.Writer) error {
 		}
 		return x
 	}
+	sites := map[string]*site{}
 	var first, last trace.Time
 	open := map[string]trace.Time{} // range name + scope → begin
 	byName := map[string]*ranges{}
@@ -130,9 +158,34 @@ func summarize(in io.Reader, out io.Writer) error {
 				x.runningSince = 0
 			}
 			if from == trace.GoRunnable && to == trace.GoRunning && x.runnableSince != 0 {
-				x.waits = append(x.waits, t.Sub(x.runnableSince))
+				w := t.Sub(x.runnableSince)
+				x.waits = append(x.waits, w)
+				if x.wokenFrom != "" {
+					sites[x.wokenFrom].runnable = append(sites[x.wokenFrom].runnable, w)
+				}
 			}
-			x.runnableSince = 0
+			x.runnableSince, x.wokenFrom = 0, ""
+			if x.kind == kindHTTP && from == trace.GoRunning && to == trace.GoWaiting {
+				stk := st.Stack
+				if stk == trace.NoStack {
+					stk = ev.Stack()
+				}
+				x.blockedAt, x.blockedSince = blockingSite(stk), t
+			}
+			if from == trace.GoWaiting && to == trace.GoRunnable && x.blockedAt != "" {
+				si := sites[x.blockedAt]
+				if si == nil {
+					si = new(site)
+					sites[x.blockedAt] = si
+				}
+				d := t.Sub(x.blockedSince)
+				si.blocked = append(si.blocked, d)
+				si.total += d
+				x.wokenFrom = x.blockedAt
+			}
+			if from == trace.GoWaiting {
+				x.blockedAt = ""
+			}
 			switch to {
 			case trace.GoRunnable:
 				x.runnableSince = t
@@ -191,6 +244,34 @@ func summarize(in io.Reader, out io.Writer) error {
 		fmt.Fprintf(out, "  %-6s %9d %9v %9v %9v %9v %9v %9v %10v\n", k, len(d),
 			us(q(d, .5)), us(q(d, .9)), us(q(d, .99)), us(q(d, .999)), us(d[len(d)-1]),
 			us(sum/time.Duration(len(d))), sum.Round(time.Millisecond))
+	}
+
+	fmt.Fprintln(out, "\nwhere http goroutines blocked (top 8 by total time): the block, then the runnable wait once woken:")
+	fmt.Fprintf(out, "  %-58s %8s %10s %9s %9s %9s | %9s %9s %9s\n", "site", "count", "total", "p50", "p99", "max", "run p50", "run p99", "run mean")
+	keys := make([]string, 0, len(sites))
+	for k := range sites {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return int(sites[b].total - sites[a].total) })
+	for _, k := range keys[:min(8, len(keys))] {
+		si := sites[k]
+		slices.Sort(si.blocked)
+		slices.Sort(si.runnable)
+		var rs time.Duration
+		for _, v := range si.runnable {
+			rs += v
+		}
+		mean := time.Duration(0)
+		if len(si.runnable) > 0 {
+			mean = rs / time.Duration(len(si.runnable))
+		}
+		name := k
+		if len(name) > 58 {
+			name = "…" + name[len(name)-57:]
+		}
+		fmt.Fprintf(out, "  %-58s %8d %10v %9v %9v %9v | %9v %9v %9v\n", name, len(si.blocked), si.total.Round(time.Millisecond),
+			us(q(si.blocked, .5)), us(q(si.blocked, .99)), us(si.blocked[len(si.blocked)-1]),
+			us(q(si.runnable, .5)), us(q(si.runnable, .99)), us(mean))
 	}
 
 	fmt.Fprintln(out, "\nrunning time, by goroutine kind (share of all goroutines' running time):")
