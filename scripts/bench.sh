@@ -76,6 +76,20 @@
 #                         binary knows the variable); `tollgate-scripted` is
 #                         the `tollgate` process, so F holds both loads
 #   BENCH_MEMPROFILE=F    likewise an allocation profile (TOLLGATE_MEMPROFILE)
+#   BENCH_TRACE=F         likewise an execution trace of the whole life
+#                         (TOLLGATE_TRACE; go tool trace, bench/trace.sh);
+#                         tens of MB per loaded second: for short runs
+#   BENCH_METRICS=DIR     saves each Tollgate target's admin /metrics at
+#                         the end of the run, before the processes are
+#                         stopped: DIR/NAME.prom (text) and DIR/NAME.pb
+#                         (protobuf, with native histograms), which
+#                         `go run ./bench/metricstat` prints as quantiles,
+#                         and DIR/NAME.schedstat: the process's time on a
+#                         CPU, time waiting on the kernel's run queue (ns)
+#                         and time slices, summed over its threads from
+#                         /proc/PID/task/*/schedstat, over its life
+#                         (tollgate-scripted is the `tollgate` process:
+#                         its files hold both loads)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -120,6 +134,10 @@ nport=$(bench_free_port)
 bench_start_nginx_proxy "$work/nginx" "$nport" "$bport"
 bench_add_target nginx "http://127.0.0.1:$nport/hello" "" "$NGINX_PROXY_PID"
 
+# The admin API and process of each Tollgate target, by name, for
+# BENCH_METRICS.
+declare -A TG_ADMIN=() TG_PID=()
+
 # start_tollgate NAME BINARY [ENV=VALUE...] [-- ARGS...]: starts one
 # Tollgate pinned like the others (CPU 1, GOMAXPROCS=1) and waits until it
 # is ready. Sets TOLLGATE_PORT, TOLLGATE_PID and the BENCH_ADMIN* variables
@@ -153,6 +171,7 @@ start_tollgate() {
 	curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" ||
 		{ cat "$work/$name.log" >&2; bench_die "$name not ready after 30 s"; }
 	BENCH_ADMIN="http://127.0.0.1:$aport"
+	TG_ADMIN[$name]=$BENCH_ADMIN TG_PID[$name]=$TOLLGATE_PID
 	BENCH_ADMIN_TOKEN=$(tr -d ' \r\n' <"$data/admin-token")
 	BENCH_ADMIN_OUT="$work/admin.out"
 	bench_log "configuring $name through its admin API"
@@ -275,6 +294,7 @@ sign_requests() {
 prof_env() {
 	[ -n "${BENCH_CPUPROFILE:-}" ] && echo "TOLLGATE_CPUPROFILE=$(realpath "$BENCH_CPUPROFILE")$1"
 	[ -n "${BENCH_MEMPROFILE:-}" ] && echo "TOLLGATE_MEMPROFILE=$(realpath "$BENCH_MEMPROFILE")$1"
+	[ -n "${BENCH_TRACE:-}" ] && echo "TOLLGATE_TRACE=$(realpath "$BENCH_TRACE")$1"
 	true
 }
 
@@ -324,6 +344,19 @@ fi
 
 raw="$work/raw.txt"
 bench_run "$raw"
+if [ -n "${BENCH_METRICS:-}" ]; then
+	mkdir -p "$BENCH_METRICS"
+	for t in "${!TG_ADMIN[@]}"; do
+		curl -fsS -m 5 -o "$BENCH_METRICS/$t.prom" "${TG_ADMIN[$t]}/metrics" &&
+			curl -fsS -m 5 -o "$BENCH_METRICS/$t.pb" "${TG_ADMIN[$t]}/metrics" \
+				-H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' ||
+			bench_log "$t: could not save /metrics"
+		cat /proc/"${TG_PID[$t]}"/task/*/schedstat 2>/dev/null |
+			awk '{ run += $1; wait += $2; n += $3 } END { printf "run_ns %d\nrunqueue_wait_ns %d\ntimeslices %d\n", run, wait, n }' \
+				>"$BENCH_METRICS/$t.schedstat"
+	done
+	bench_log "saved each Tollgate target's /metrics in $BENCH_METRICS"
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p bench/out
 cp "$raw" bench/out/bench-raw.txt

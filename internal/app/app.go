@@ -154,7 +154,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		serveErr:  make(chan error, 2),
 		egress:    egress.New(cfg.BackendAllow),
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := telemetry.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	s.upstream = proxy.NewUpstream(s.egress)
+	s.upstream.ObserveConns(metrics.UpstreamConns())
 	ok := false
 	defer func() {
 		if !ok {
@@ -207,12 +214,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics, err := telemetry.NewMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
 	if s.reloadMetrics, err = telemetry.NewReloadMetrics(reg); err != nil {
 		return nil, err
 	}

@@ -73,8 +73,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cfg.Zone = loc
 	cfg.Stdout, cfg.Stderr = stdout, stderr
 
-	// Off unless TOLLGATE_CPUPROFILE or TOLLGATE_MEMPROFILE names a file
-	// (docs/benchmarks.md, "Profiling").
+	// Off unless TOLLGATE_CPUPROFILE, TOLLGATE_MEMPROFILE or
+	// TOLLGATE_TRACE names a file (docs/benchmarks.md, "Profiling a
+	// server").
 	stopProfiles, err := telemetry.StartProfiles(os.Getenv)
 	if err != nil {
 		return err
