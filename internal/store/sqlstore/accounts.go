@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func (s *Store) CreateAccount(ctx context.Context, a model.Account) (model.Accou
 	}
 	a.CreatedAt = now()
 	a.UpdatedAt = a.CreatedAt
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		taken, err := exists(ctx, tx, `SELECT 1 FROM accounts WHERE pin = ?`, a.Pin)
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func (s *Store) Account(ctx context.Context, pin string) (model.Account, error) 
 func (s *Store) ListAccounts(ctx context.Context, p store.Page) ([]model.Account, int, error) {
 	accounts := []model.Account{}
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&total); err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (s *Store) ListAccounts(ctx context.Context, p store.Page) ([]model.Account
 // UpdateAccount implements store.Store.
 func (s *Store) UpdateAccount(ctx context.Context, pin string, update func(*model.Account) error) (model.Account, error) {
 	var a model.Account
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getAccount(ctx, tx, pin)
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func (s *Store) SetMFA(ctx context.Context, pin string, secret []byte, actions [
 		return model.Account{}, err
 	}
 	var a model.Account
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		var err error
 		if a, err = getAccount(ctx, tx, pin); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -35,7 +36,7 @@ func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, er
 	}
 	g.CreatedAt = now()
 	g.UpdatedAt = g.CreatedAt
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if err := ownerExists(ctx, tx, g.Owner); err != nil {
 			return err
 		}
@@ -60,7 +61,7 @@ func (s *Store) Group(ctx context.Context, id string) (model.Group, error) {
 
 // ListGroups implements store.Store.
 func (s *Store) ListGroups(ctx context.Context, p store.Page) ([]model.Group, int, error) {
-	return s.listGroups(ctx, `1`, nil, p)
+	return s.listGroups(ctx, `TRUE`, nil, p)
 }
 
 // ListOwnedGroups implements store.Store.
@@ -68,14 +69,21 @@ func (s *Store) ListOwnedGroups(ctx context.Context, owner string, only []string
 	if only == nil {
 		return s.listGroups(ctx, `owner = ?`, []any{owner}, p)
 	}
-	return s.listGroups(ctx, `owner = ? AND id IN (SELECT value FROM json_each(?))`, []any{owner, stringList(only)}, p)
+	if len(only) == 0 {
+		return []model.Group{}, 0, nil
+	}
+	args := []any{owner}
+	for _, id := range only {
+		args = append(args, id)
+	}
+	return s.listGroups(ctx, `owner = ? AND id IN (?`+strings.Repeat(`, ?`, len(only)-1)+`)`, args, p)
 }
 
 // listGroups returns one page of the groups that where, with args, selects.
 func (s *Store) listGroups(ctx context.Context, where string, args []any, p store.Page) ([]model.Group, int, error) {
 	groups := []model.Group{}
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM groups WHERE `+where, args...).Scan(&total); err != nil {
 			return err
 		}
@@ -103,7 +111,7 @@ func (s *Store) listGroups(ctx context.Context, where string, args []any, p stor
 // UpdateGroup implements store.Store.
 func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.Group) error) (model.Group, error) {
 	var g model.Group
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getGroup(ctx, tx, id)
 		if err != nil {
 			return err
@@ -151,7 +159,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, update func(*model.G
 // plans; the subscriptions to the group that had not ended end now, and
 // stay as the record of what was bought.
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, id); err != nil {
 			return err
 		}

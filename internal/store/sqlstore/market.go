@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func (s *Store) CreatePlan(ctx context.Context, p model.Plan) (model.Plan, error
 	}
 	p.ID = store.NewID(store.PlanIDPrefix)
 	p.CreatedAt = now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, p.GroupID); err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func getPlan(ctx context.Context, q querier, id string) (model.Plan, error) {
 // errcode.ResourceNotFound "group G".
 func (s *Store) ListPlans(ctx context.Context, groupID string) ([]model.Plan, error) {
 	var out []model.Plan
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (s *Store) ListPlans(ctx context.Context, groupID string) ([]model.Plan, er
 // errcode.RecordConflict.
 func (s *Store) UpdatePlan(ctx context.Context, id string, update func(*model.Plan) error) (model.Plan, error) {
 	var p model.Plan
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -171,7 +171,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub model.Subscription) 
 			Detail: strconv.FormatInt(sub.Paid, 10) + ": from 0 to " + strconv.FormatInt(model.MaxMoney, 10) + " minor units"}
 	}
 	var out model.Subscription
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if err := accountExists(ctx, tx, sub.Pin); err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Store) Subscription(ctx context.Context, id string) (model.Subscription
 // errcode.ResourceNotFound "account P".
 func (s *Store) ListSubscriptions(ctx context.Context, pin string) ([]model.Subscription, error) {
 	var out []model.Subscription
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, pin); err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (s *Store) Recharge(ctx context.Context, r model.Recharge) (model.Recharge,
 	r.ID = store.NewID(store.RechargeIDPrefix)
 	r.CreatedAt = now()
 	var after model.Money
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if err := accountExists(ctx, tx, r.Pin); err != nil {
 			return err
 		}
@@ -271,7 +271,7 @@ func (s *Store) Recharge(ctx context.Context, r model.Recharge) (model.Recharge,
 // errcode.ResourceNotFound "account P".
 func (s *Store) ListRecharges(ctx context.Context, pin string) ([]model.Recharge, error) {
 	var out []model.Recharge
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, pin); err != nil {
 			return err
 		}
@@ -290,7 +290,7 @@ func (s *Store) ListRecharges(ctx context.Context, pin string) ([]model.Recharge
 // errcode.ResourceNotFound "account P".
 func (s *Store) Credit(ctx context.Context, pin string) (model.Money, error) {
 	var c model.Money
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, pin); err != nil {
 			return err
 		}

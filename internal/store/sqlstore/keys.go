@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func (s *Store) CreateKey(ctx context.Context, k model.Key) (model.Key, error) {
 	k.PreviousSecret, k.PreviousExpires, k.RotatedAt = nil, time.Time{}, time.Time{}
 	k.CreatedAt = now()
 	sealed := s.sealer.Seal(k.Secret, keyAD(k.AccessKey, "secret"))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, k.Pin); err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (s *Store) CreateKey(ctx context.Context, k model.Key) (model.Key, error) {
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO keys (access_key, pin, user_name, kind, enabled, secret, expires, created_at)
-			VALUES (?, ?, NULLIF(?, ''), ?, 1, ?, ?, ?)`,
+			VALUES (?, ?, NULLIF(?, ''), ?, TRUE, ?, ?, ?)`,
 			k.AccessKey, k.Pin, k.User, k.Kind, sealed, orZero(k.Expires), k.CreatedAt.UnixMicro())
 		return err
 	})
@@ -92,7 +92,7 @@ func (s *Store) Key(ctx context.Context, accessKey string) (model.Key, error) {
 func (s *Store) ListKeys(ctx context.Context, pin string, p store.Page) ([]model.Key, int, error) {
 	keys := []model.Key{}
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, pin); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Store) ListKeys(ctx context.Context, pin string, p store.Page) ([]model
 // UpdateKey implements store.Store.
 func (s *Store) UpdateKey(ctx context.Context, accessKey string, update func(*model.Key) error) (model.Key, error) {
 	var k model.Key
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := s.getKey(ctx, tx, accessKey, false)
 		if err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *Store) UpdateKey(ctx context.Context, accessKey string, update func(*mo
 // RotateKey implements store.Store.
 func (s *Store) RotateKey(ctx context.Context, accessKey string, grace time.Duration) (model.Key, error) {
 	var k model.Key
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		var err error
 		if k, err = s.getKey(ctx, tx, accessKey, true); err != nil {
 			return err
@@ -175,7 +175,7 @@ func (s *Store) RotateKey(ctx context.Context, accessKey string, grace time.Dura
 // DeleteKey implements store.Store. The schema's cascades remove the
 // key's authorizations.
 func (s *Store) DeleteKey(ctx context.Context, accessKey string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM keys WHERE access_key = ?`, accessKey)
 		if err != nil {
 			return err

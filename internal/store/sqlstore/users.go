@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func (s *Store) CreateUser(ctx context.Context, u model.User) (model.User, error
 	}
 	u.CreatedAt = now()
 	u.UpdatedAt = u.CreatedAt
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, u.Pin); err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func (s *Store) User(ctx context.Context, pin, name string) (model.User, error) 
 func (s *Store) ListUsers(ctx context.Context, pin string, p store.Page) ([]model.User, int, error) {
 	var users []model.User
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, pin); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (s *Store) ListUsers(ctx context.Context, pin string, p store.Page) ([]mode
 // UpdateUser implements store.Store.
 func (s *Store) UpdateUser(ctx context.Context, pin, name string, update func(*model.User) error) (model.User, error) {
 	var u model.User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getUser(ctx, tx, pin, name)
 		if err != nil {
 			return err
@@ -99,7 +99,7 @@ func (s *Store) UpdateUser(ctx context.Context, pin, name string, update func(*m
 // DeleteUser implements store.Store. The schema's cascades remove the
 // user's keys and their authorizations.
 func (s *Store) DeleteUser(ctx context.Context, pin, name string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getUser(ctx, tx, pin, name); err != nil {
 			return err
 		}

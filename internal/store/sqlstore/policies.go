@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func (s *Store) CreatePolicy(ctx context.Context, p model.Policy) (model.Policy,
 	p.ID = store.NewID(store.PolicyIDPrefix)
 	p.CreatedAt = now()
 	p.UpdatedAt = p.CreatedAt
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if err := policyNameFree(ctx, tx, p.Name, ""); err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func (s *Store) CreatePolicy(ctx context.Context, p model.Policy) (model.Policy,
 	return p, nil
 }
 
-func policyNameFree(ctx context.Context, tx *sql.Tx, name, self string) error {
+func policyNameFree(ctx context.Context, tx querier, name, self string) error {
 	dup, err := exists(ctx, tx, `SELECT 1 FROM policies WHERE name = ? AND id <> ?`, name, self)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func policyNameFree(ctx context.Context, tx *sql.Tx, name, self string) error {
 // Policy implements store.Store.
 func (s *Store) Policy(ctx context.Context, id string) (model.Policy, error) {
 	var p model.Policy
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		var err error
 		p, err = getPolicy(ctx, tx, id)
 		return err
@@ -75,7 +75,7 @@ func (s *Store) ListPolicies(ctx context.Context, owner string, all bool, p stor
 	if all {
 		where, args = ``, nil
 	}
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM policies`+where, args...).Scan(&total); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *Store) ListPolicies(ctx context.Context, owner string, all bool, p stor
 // UpdatePolicy implements store.Store.
 func (s *Store) UpdatePolicy(ctx context.Context, id string, update func(*model.Policy) error) (model.Policy, error) {
 	var p model.Policy
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getPolicy(ctx, tx, id)
 		if err != nil {
 			return err
@@ -124,7 +124,7 @@ func (s *Store) UpdatePolicy(ctx context.Context, id string, update func(*model.
 
 // DeletePolicy implements store.Store.
 func (s *Store) DeletePolicy(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getPolicy(ctx, tx, id); err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (s *Store) BindPolicy(ctx context.Context, b model.PolicyBinding) (model.Po
 	if err := b.Validate(); err != nil {
 		return model.PolicyBinding{}, err
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getPolicy(ctx, tx, b.PolicyID); err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (s *Store) BindPolicy(ctx context.Context, b model.PolicyBinding) (model.Po
 // PolicyBindings implements store.Store.
 func (s *Store) PolicyBindings(ctx context.Context, policyID string) ([]model.PolicyBinding, error) {
 	var out []model.PolicyBinding
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getPolicy(ctx, tx, policyID); err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (s *Store) PolicyBindings(ctx context.Context, policyID string) ([]model.Po
 
 // UnbindPolicy implements store.Store.
 func (s *Store) UnbindPolicy(ctx context.Context, policyID, groupID string, env model.Environment) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getPolicy(ctx, tx, policyID); err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (s *Store) UnbindPolicy(ctx context.Context, policyID, groupID string, env 
 // LoadPolicies implements store.Store.
 func (s *Store) LoadPolicies(ctx context.Context) (model.Policies, error) {
 	var out model.Policies
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		var err error
 		if out.Policies, err = queryPolicies(ctx, tx, `SELECT `+policyColumns+` FROM policies ORDER BY created_at, id`); err != nil {
 			return err

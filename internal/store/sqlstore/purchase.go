@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -16,7 +16,7 @@ const pendingColumns = `id, pin, subscription_id, replaced_id, price, created_at
 func (s *Store) Purchase(ctx context.Context, pin, planID string, hold func(price model.Money) error) (model.Subscription, store.PendingPurchase, error) {
 	var out model.Subscription
 	var pp store.PendingPurchase
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		a, err := getAccount(ctx, tx, pin)
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func (s *Store) Purchase(ctx context.Context, pin, planID string, hold func(pric
 
 // FinishPurchase implements store.Store.
 func (s *Store) FinishPurchase(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM pending_purchases WHERE id = ?`, id)
 		return err
 	})
@@ -88,7 +88,7 @@ func (s *Store) FinishPurchase(ctx context.Context, id string) error {
 
 // CancelPurchase implements store.Store.
 func (s *Store) CancelPurchase(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		pp, err := scanPending(tx.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending_purchases WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func (s *Store) DataID(ctx context.Context) (string, error) {
 // StampDataID records id as the data directory's id. A database that has
 // another id is refused: it belongs to another data directory.
 func (s *Store) StampDataID(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		var have string
 		err := tx.QueryRowContext(ctx, `SELECT data_id FROM data_dir WHERE id = 1`).Scan(&have)
 		switch {

@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -24,7 +23,7 @@ func (s *Store) CreateGroupError(ctx context.Context, e model.GroupError) (model
 	if err != nil {
 		return model.GroupError{}, err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		g, err := getGroup(ctx, tx, e.GroupID)
 		if err != nil {
 			return err
@@ -67,7 +66,7 @@ func defaultDialect(d errcode.Dialect) errcode.Dialect {
 // ListGroupErrors implements store.Store.
 func (s *Store) ListGroupErrors(ctx context.Context, groupID string) ([]model.GroupError, error) {
 	var out []model.GroupError
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -83,7 +82,7 @@ func (s *Store) ListGroupErrors(ctx context.Context, groupID string) ([]model.Gr
 
 // DeleteGroupError implements store.Store.
 func (s *Store) DeleteGroupError(ctx context.Context, groupID, code string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}

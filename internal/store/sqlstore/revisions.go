@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func (s *Store) CreateRevision(ctx context.Context, groupID, rev, description st
 		return model.Revision{}, err
 	}
 	r := model.Revision{GroupID: groupID, Revision: rev, Description: description, CreatedAt: now()}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func (s *Store) CreateRevision(ctx context.Context, groupID, rev, description st
 // Revision implements store.Store.
 func (s *Store) Revision(ctx context.Context, groupID, rev string) (model.Revision, error) {
 	var r model.Revision
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		var err error
 		r, err = getRevision(ctx, tx, groupID, rev)
 		return err
@@ -70,7 +70,7 @@ func (s *Store) Revision(ctx context.Context, groupID, rev string) (model.Revisi
 func (s *Store) ListRevisions(ctx context.Context, groupID string, p store.Page) ([]model.Revision, int, error) {
 	revs := []model.Revision{}
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}

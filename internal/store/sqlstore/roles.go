@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func (s *Store) CreateRole(ctx context.Context, r model.Role) (model.Role, error
 	}
 	r.CreatedAt = now()
 	r.UpdatedAt = r.CreatedAt
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, r.Pin); err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func (s *Store) Role(ctx context.Context, pin, name string) (model.Role, error) 
 func (s *Store) ListRoles(ctx context.Context, pin string, p store.Page) ([]model.Role, int, error) {
 	var roles []model.Role
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getAccount(ctx, tx, pin); err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Store) ListRoles(ctx context.Context, pin string, p store.Page) ([]mode
 // UpdateRole implements store.Store.
 func (s *Store) UpdateRole(ctx context.Context, pin, name string, update func(*model.Role) error) (model.Role, error) {
 	var r model.Role
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getRole(ctx, tx, pin, name)
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (s *Store) UpdateRole(ctx context.Context, pin, name string, update func(*m
 
 // DeleteRole implements store.Store.
 func (s *Store) DeleteRole(ctx context.Context, pin, name string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getRole(ctx, tx, pin, name); err != nil {
 			return err
 		}

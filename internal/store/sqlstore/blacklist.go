@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -19,7 +18,7 @@ func (s *Store) CreateBlacklistEntry(ctx context.Context, e model.BlacklistEntry
 	}
 	e.ID = store.NewID(store.BlacklistIDPrefix)
 	e.CreatedAt = now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		dup, err := exists(ctx, tx, `SELECT 1 FROM blacklist WHERE kind = ? AND value = ?`, e.Kind, e.Value)
 		if err != nil {
 			return err
@@ -41,7 +40,7 @@ func (s *Store) CreateBlacklistEntry(ctx context.Context, e model.BlacklistEntry
 func (s *Store) ListBlacklist(ctx context.Context, p store.Page) ([]model.BlacklistEntry, int, error) {
 	var out []model.BlacklistEntry
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM blacklist`).Scan(&total); err != nil {
 			return err
 		}
@@ -58,7 +57,7 @@ func (s *Store) ListBlacklist(ctx context.Context, p store.Page) ([]model.Blackl
 
 // DeleteBlacklistEntry implements store.Store.
 func (s *Store) DeleteBlacklistEntry(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM blacklist WHERE id = ?`, id)
 		if err != nil {
 			return err

@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -14,7 +13,7 @@ import (
 func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 	var c model.Callers
 	at := now()
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		var err error
 		if c.Accounts, err = queryAccounts(ctx, tx, `SELECT `+accountColumns+` FROM accounts ORDER BY created_at, pin`); err != nil {
 			return err
@@ -49,7 +48,7 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 
 // loadKeys returns every key that can still sign at at, with its secrets
 // opened; a previous secret only while its grace lasts.
-func (s *Store) loadKeys(ctx context.Context, tx *sql.Tx, at time.Time) ([]model.Key, error) {
+func (s *Store) loadKeys(ctx context.Context, tx querier, at time.Time) ([]model.Key, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+`, secret,
 			CASE WHEN previous_expires > ? THEN previous_secret END
 		FROM keys WHERE expires = 0 OR expires > ? ORDER BY created_at, access_key`, at.UnixMicro(), at.UnixMicro())

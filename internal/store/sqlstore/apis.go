@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -33,7 +32,7 @@ func (s *Store) CreateAPI(ctx context.Context, a model.API) (model.API, error) {
 	if err != nil {
 		return model.API{}, failed(err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, a.GroupID); err != nil {
 			return err
 		}
@@ -54,7 +53,7 @@ func (s *Store) CreateAPI(ctx context.Context, a model.API) (model.API, error) {
 // API implements store.Store.
 func (s *Store) API(ctx context.Context, groupID, apiID string) (model.API, error) {
 	var a model.API
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		var err error
 		a, err = getAPI(ctx, tx, groupID, apiID)
 		return err
@@ -66,7 +65,7 @@ func (s *Store) API(ctx context.Context, groupID, apiID string) (model.API, erro
 func (s *Store) ListAPIs(ctx context.Context, groupID string, p store.Page) ([]model.API, int, error) {
 	var apis []model.API
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -87,7 +86,7 @@ func (s *Store) ListAPIs(ctx context.Context, groupID string, p store.Page) ([]m
 // UpdateAPI implements store.Store.
 func (s *Store) UpdateAPI(ctx context.Context, groupID, apiID string, update func(*model.API) error) (model.API, error) {
 	var a model.API
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		old, err := getAPI(ctx, tx, groupID, apiID)
 		if err != nil {
 			return err
@@ -130,7 +129,7 @@ func (s *Store) UpdateAPI(ctx context.Context, groupID, apiID string, update fun
 
 // DeleteAPI implements store.Store.
 func (s *Store) DeleteAPI(ctx context.Context, groupID, apiID string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getAPI(ctx, tx, groupID, apiID); err != nil {
 			return err
 		}

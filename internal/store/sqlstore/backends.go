@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -70,7 +70,7 @@ func (s *Store) PutBackend(ctx context.Context, b model.Backend) (model.Backend,
 	if err != nil {
 		return model.Backend{}, failed(err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, b.GroupID); err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Store) PutBackend(ctx context.Context, b model.Backend) (model.Backend,
 // Backend implements store.Store.
 func (s *Store) Backend(ctx context.Context, groupID string, env model.Environment) (model.Backend, error) {
 	var b model.Backend
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		var err error
 		b, err = s.getBackend(ctx, tx, groupID, env)
 		return err
@@ -102,7 +102,7 @@ func (s *Store) Backend(ctx context.Context, groupID string, env model.Environme
 
 // DeleteBackend implements store.Store.
 func (s *Store) DeleteBackend(ctx context.Context, groupID string, env model.Environment) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := s.getBackend(ctx, tx, groupID, env); err != nil {
 			return err
 		}

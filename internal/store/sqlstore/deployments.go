@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -17,7 +16,7 @@ func (s *Store) Deploy(ctx context.Context, groupID, rev string, env model.Envir
 		return model.Deployment{}, err
 	}
 	d := model.Deployment{GroupID: groupID, Environment: env, Revision: rev, DeployedAt: now()}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getRevision(ctx, tx, groupID, rev); err != nil {
 			return err
 		}
@@ -35,7 +34,7 @@ func (s *Store) Deploy(ctx context.Context, groupID, rev string, env model.Envir
 // Deployments implements store.Store.
 func (s *Store) Deployments(ctx context.Context, groupID string) ([]model.Deployment, error) {
 	deps := []model.Deployment{}
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -67,7 +66,7 @@ func (s *Store) Undeploy(ctx context.Context, groupID string, env model.Environm
 	if err := model.ValidateEnvironment("environment", env); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func (s *Store) CreateAuthorization(ctx context.Context, a model.Authorization) 
 	}
 	a.ID = store.NewID(store.AuthorizationIDPrefix)
 	a.CreatedAt = now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, a.GroupID); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func authorizationRefs(ctx context.Context, q querier, a *model.Authorization) e
 // Authorization implements store.Store.
 func (s *Store) Authorization(ctx context.Context, groupID, id string) (model.Authorization, error) {
 	var a model.Authorization
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (s *Store) Authorization(ctx context.Context, groupID, id string) (model.Au
 func (s *Store) ListAuthorizations(ctx context.Context, groupID string, p store.Page) ([]model.Authorization, int, error) {
 	var out []model.Authorization
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (s *Store) ListAuthorizations(ctx context.Context, groupID string, p store.
 
 // DeleteAuthorization implements store.Store.
 func (s *Store) DeleteAuthorization(ctx context.Context, groupID, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
