@@ -34,8 +34,12 @@ type Config struct {
 	// Store keeps the configuration.
 	Store store.Store
 	// Token is the bearer token every call but GET /v1/openapi.json must
-	// carry. An empty token refuses every call.
+	// carry. An empty token refuses every call, unless TokenHash is set.
 	Token string
+	// TokenHash is the SHA-256 of the token, for a node of a cluster
+	// that accepts the token without holding it (docs/cluster.md); it is
+	// read only when Token is empty.
+	TokenHash []byte
 	// OnChange, if not nil, is called after every successful change and
 	// before the response is written, so that a client that gets its
 	// answer finds the data plane already serving the change.
@@ -124,6 +128,10 @@ func newServer(cfg Config) *server {
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword
+	if cfg.Token == "" && len(cfg.TokenHash) == sha256.Size {
+		copy(s.tokenHash[:], cfg.TokenHash)
+		s.hasToken = true
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

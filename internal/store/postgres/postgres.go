@@ -73,7 +73,7 @@ func Open(ctx context.Context, dsn string, sealer *secret.Sealer, opts ...sqlsto
 	if sealer == nil {
 		return nil, errors.New("postgres: Open needs a sealer (secret.Load)")
 	}
-	where := redact(dsn)
+	where := Redact(dsn)
 	writePool, err := newPool(ctx, dsn, 4)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", where, err)
@@ -128,8 +128,8 @@ func (s *Store) closePools() {
 	}
 }
 
-// redact returns dsn without its password, for errors and logs.
-func redact(dsn string) string {
+// Redact returns dsn without its password, for errors and logs.
+func Redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
 		return "the database"

@@ -44,3 +44,18 @@ func (s *Store) Money(ctx context.Context) (paidSubscriptions, recharges int, er
 		(SELECT COUNT(*) FROM recharges)`).Scan(&paidSubscriptions, &recharges)
 	return
 }
+
+// ClaimDataID records id as the data directory's id unless the database
+// has one, and returns the one it has after: id, or the one another
+// process recorded first. Nodes that share a store and start together
+// agree on its id this way.
+func (s *Store) ClaimDataID(ctx context.Context, id string) (string, error) {
+	var have string
+	err := s.write(ctx, func(tx querier) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO data_dir (id, data_id) VALUES (1, ?) ON CONFLICT DO NOTHING`, id); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT data_id FROM data_dir WHERE id = 1`).Scan(&have)
+	})
+	return have, err
+}
