@@ -34,12 +34,8 @@ type Config struct {
 	// Store keeps the configuration.
 	Store store.Store
 	// Token is the bearer token every call but GET /v1/openapi.json must
-	// carry. An empty token refuses every call, unless TokenHash is set.
+	// carry. An empty token refuses every call.
 	Token string
-	// TokenHash is the SHA-256 of the token, for a node of a cluster
-	// that accepts the token without holding it (docs/cluster.md); it is
-	// read only when Token is empty.
-	TokenHash []byte
 	// OnChange, if not nil, is called after every successful change and
 	// before the response is written, so that a client that gets its
 	// answer finds the data plane already serving the change.
@@ -77,6 +73,11 @@ type Config struct {
 	// Debugger runs API debug calls through the data plane (debug.go);
 	// nil answers them with errcode.Unavailable.
 	Debugger Debugger
+	// TokenHash is the SHA-256 of the admin token, for a node of a
+	// cluster that accepts the token without holding it
+	// (docs/cluster.md); it is read only when Token is empty, which
+	// otherwise refuses every call.
+	TokenHash []byte
 }
 
 // server holds the state of the handlers.
