@@ -23,7 +23,6 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/egress"
-	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -32,7 +31,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store"
-	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
 
@@ -98,6 +96,11 @@ type Config struct {
 	// tunnel (see gateway.Config); 0 takes the gateway's defaults.
 	WebSocketIdleTimeout time.Duration
 	WebSocketMaxDuration time.Duration
+
+	// Store names the configuration store: "" for SQLite in DataDir, or
+	// the postgres:// URL of a database the nodes of a cluster share
+	// (docs/cluster.md).
+	Store string
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -173,38 +176,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	if err := CheckDatabaseFile(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, sealer)
+	st, err := openStore(ctx, cfg, sealer)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.store = st
-	// The first start is the one that finds no admin token. The demo group
-	// is created before the token, so that a start that failed half-way
-	// is still a first start the next time.
-	token, err := loadToken(cfg.DataDir)
+	token, tokenHash, err := s.adminToken(ctx, st)
 	if err != nil {
 		return nil, err
-	}
-	if token == "" {
-		if cfg.Demo {
-			if err := seedDemo(ctx, st); err != nil && !errcode.Has(err, errcode.GroupNameRepeat) {
-				return nil, fmt.Errorf("create demo group: %w", err)
-			}
-		}
-		if token, err = createToken(cfg.DataDir); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(cfg.Stdout, "Admin token (shown once; kept in %s): %s\n", tokenPath(cfg.DataDir), token)
 	}
 	s.AdminToken = token
 	// One counter for both planes, journaled in the data directory: a
 	// nonce used on the admin API is refused on the data plane and the
 	// other way round, and a restart forgets none.
 	// Damaged or mismatched counters refuse the start (state.go).
-	if s.counter, err = openCounters(ctx, cfg.DataDir, st, s.log); err != nil {
+	if s.counter, err = openCounters(ctx, cfg.DataDir, st, cfg.Store != "", s.log); err != nil {
 		return nil, fmt.Errorf("open counters: %w", err)
 	}
 	if err := s.reconcilePurchases(ctx); err != nil {
@@ -256,6 +242,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		BaseDomain:   cfg.BaseDomain,
 		DataEndpoint: s.dataEndpoint,
 		Debugger:     debuggerOf(dataHandler),
+		// What a node that did not make the token knows of it.
+		TokenHash: tokenHash,
 	})
 
 	mux := http.NewServeMux()
@@ -306,7 +294,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go s.serve(s.data, s.dataLn)
 	go s.serve(s.admin, s.adminLn)
 	s.log.Info("tollgate started", "listen", s.dataLn.Addr().String(), "admin", s.adminLn.Addr().String(),
-		"data", cfg.DataDir, "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
+		"data", cfg.DataDir, "store", storeName(cfg.Store), "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
 	ok = true
 	return s, nil
 }
