@@ -62,5 +62,20 @@ if ! command -v redis-server >/dev/null 2>&1; then
 	echo "test.sh: redis-server is not on PATH: the tests of the Redis counters will fail (Debian: apt-get install redis-server)" >&2
 fi
 
+# The store's PostgreSQL tests (internal/pgtest) start their own server
+# from the machine's initdb and postgres, which Debian keeps in
+# /usr/lib/postgresql/*/bin; without them those tests fail, saying so.
+# Where they are missing and apt is at hand (as root), install them.
+has_postgres() {
+	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+if ! has_postgres && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "== installing postgresql for the store's PostgreSQL tests"
+	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || true
+fi
+if ! has_postgres; then
+	echo "test.sh: WARNING: PostgreSQL's initdb is not installed (apt-get install postgresql): the PostgreSQL store tests will fail" >&2
+fi
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...

@@ -30,7 +30,6 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/accounts/"+a.Pin, a)
 }
 
@@ -77,6 +76,5 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, a)
 }

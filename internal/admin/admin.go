@@ -36,10 +36,12 @@ type Config struct {
 	// Token is the bearer token every call but GET /v1/openapi.json must
 	// carry. An empty token refuses every call.
 	Token string
-	// OnChange, if not nil, is called after every successful change and
-	// before the response is written, so that a client that gets its
-	// answer finds the data plane already serving the change.
-	OnChange func()
+	// Reloads, if not nil, makes the data plane serve each change: the
+	// edge asks it for a reload after every write the store accepted and
+	// waits for that reload before the answer's status goes out, so that
+	// a client that gets its answer finds the data plane serving the
+	// change. Handlers know nothing of it.
+	Reloads Reloader
 	// Logger receives the causes of 5xx answers (ERROR) and one line per
 	// write, who made it and its result (INFO; auditlog.go). Nil
 	// discards them.
@@ -73,6 +75,11 @@ type Config struct {
 	// Debugger runs API debug calls through the data plane (debug.go);
 	// nil answers them with errcode.Unavailable.
 	Debugger Debugger
+	// TokenHash is the SHA-256 of the admin token, for a node of a
+	// cluster that accepts the token without holding it
+	// (docs/cluster.md); it is read only when Token is empty, which
+	// otherwise refuses every call.
+	TokenHash []byte
 }
 
 // server holds the state of the handlers.
@@ -80,7 +87,7 @@ type server struct {
 	store     store.Store
 	tokenHash [sha256.Size]byte
 	hasToken  bool
-	onChange  func()
+	reloads   Reloader
 	log       *slog.Logger
 	counter   limit.Counter
 	zone      *time.Location
@@ -112,7 +119,7 @@ func newServer(cfg Config) *server {
 		store:        cfg.Store,
 		tokenHash:    sha256.Sum256([]byte(cfg.Token)),
 		hasToken:     cfg.Token != "",
-		onChange:     cfg.OnChange,
+		reloads:      cfg.Reloads,
 		log:          cfg.Logger,
 		counter:      cfg.Counter,
 		zone:         cfg.Zone,
@@ -124,6 +131,10 @@ func newServer(cfg Config) *server {
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword
+	if cfg.Token == "" && len(cfg.TokenHash) == sha256.Size {
+		copy(s.tokenHash[:], cfg.TokenHash)
+		s.hasToken = true
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -171,6 +182,9 @@ type route struct {
 	// maxBody, when set, is the largest body the operation reads,
 	// instead of MaxBodyBytes.
 	maxBody int64
+	// inert marks a write that changes nothing the data plane serves (a
+	// debug call): the edge asks for no reload after it.
+	inert bool
 }
 
 // routes lists every operation. The OpenAPI document must describe
@@ -226,7 +240,7 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.getAPI, scope: scopeGroup, action: "apis.read"},
 		{method: "PATCH", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.updateAPI, scope: scopeGroup, action: "apis.update"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/apis/{apiId}", h: s.deleteAPI, scope: scopeGroup, action: "apis.delete"},
-		{method: "POST", pattern: "/v1/groups/{groupId}/apis/{apiId}/debug", h: s.debugAPI, scope: scopeGroup, action: "apis.debug"},
+		{method: "POST", pattern: "/v1/groups/{groupId}/apis/{apiId}/debug", h: s.debugAPI, scope: scopeGroup, action: "apis.debug", inert: true},
 
 		// OpenAPI in and out (openapi.go's neighbours import.go, export.go).
 		{method: "POST", pattern: "/v1/groups/{groupId}/import", h: s.importOpenAPI, query: []string{"dryRun", "mode"},
@@ -279,13 +293,5 @@ func (s *server) routes() []route {
 		{method: "POST", pattern: "/v1/accounts/{pin}/recharge", h: s.recharge, scope: scopeOperator, action: "accounts.recharge"},
 		{method: "GET", pattern: "/v1/accounts/{pin}/bills", h: s.bills, scope: scopeAccount, action: "bills.read"},
 		{method: "GET", pattern: "/v1/usage", h: s.usage, query: []string{"pin", "groupId", "from", "to", "granularity"}, scope: scopeTenant, action: "usage.read"},
-	}
-}
-
-// changed tells the data plane that the configuration changed. Handlers
-// call it after the store accepted a change and before answering.
-func (s *server) changed() {
-	if s.onChange != nil {
-		s.onChange()
 	}
 }

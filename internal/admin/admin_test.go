@@ -26,8 +26,8 @@ import (
 const token = "s3cret-admin-token"
 
 // harness is an admin API over a real SQLite store in a temporary
-// directory, counting OnChange calls, on a clock that moves only when
-// told.
+// directory, counting the reloads its writes wait for (changes), on a
+// clock that moves only when told.
 type harness struct {
 	t       *testing.T
 	h       http.Handler
@@ -37,6 +37,17 @@ type harness struct {
 	changes atomic.Int64
 	// debugger stands in for the data plane (debug_test.go).
 	debugger recordingDebugger
+}
+
+// countingReloader counts the reloads the edge waits for: one per accepted
+// write. Triggers it is not waited on are not counted.
+type countingReloader atomic.Int64
+
+func (c *countingReloader) Trigger() uint64 { return 1 }
+
+func (c *countingReloader) Wait(context.Context, uint64) error {
+	(*atomic.Int64)(c).Add(1)
+	return nil
 }
 
 func newHarness(t *testing.T) *harness {
@@ -52,7 +63,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	hs := &harness{t: t, store: st, clock: limit.NewManualClock(time.Now().UTC().Truncate(time.Second))}
-	hs.srv = newServer(Config{Store: st, Token: token, Clock: hs.clock, OnChange: func() { hs.changes.Add(1) }, Debugger: &hs.debugger})
+	hs.srv = newServer(Config{Store: st, Token: token, Clock: hs.clock, Reloads: (*countingReloader)(&hs.changes), Debugger: &hs.debugger})
 	// A password hash of the real cost takes a good part of a second,
 	// several under the race detector: tests hash at a low cost, in the
 	// same format, which CheckPassword reads the cost from.

@@ -62,7 +62,6 @@ func (s *server) createAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+a.GroupID+"/apis/"+a.ID, a)
 }
 
@@ -99,7 +98,6 @@ func (s *server) updateAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, a)
 }
 
@@ -107,6 +105,5 @@ func (s *server) deleteAPI(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteAPI(r.Context(), r.PathValue("groupId"), r.PathValue("apiId")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

@@ -15,22 +15,27 @@ import (
 // credentials. Reads are not logged: they change nothing, and the
 // data plane's access log covers calls.
 
-// statusRecorder remembers the status a handler answered with.
+// statusRecorder remembers the status a handler answered with, and runs
+// beforeStatus, when set, once, right before that status goes out.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status       int
+	beforeStatus func(status int)
 }
 
 func (w *statusRecorder) WriteHeader(status int) {
 	if w.status == 0 {
 		w.status = status
+		if w.beforeStatus != nil {
+			w.beforeStatus(status)
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *statusRecorder) Write(p []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(p)
 }

@@ -37,7 +37,6 @@ func (s *server) createAuthorization(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+a.GroupID+"/authorizations/"+a.ID, a)
 }
 
@@ -65,6 +64,5 @@ func (s *server) deleteAuthorization(w http.ResponseWriter, r *http.Request) err
 	if err := s.store.DeleteAuthorization(r.Context(), r.PathValue("groupId"), r.PathValue("authorizationId")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

@@ -56,7 +56,6 @@ func (s *server) putBackend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, masked(b))
 }
 
@@ -80,6 +79,5 @@ func (s *server) deleteBackend(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteBackend(r.Context(), r.PathValue("groupId"), env); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

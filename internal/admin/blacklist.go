@@ -22,7 +22,6 @@ func (s *server) createBlacklistEntry(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/blacklist/"+e.ID, e)
 }
 
@@ -42,6 +41,5 @@ func (s *server) deleteBlacklistEntry(w http.ResponseWriter, r *http.Request) er
 	if err := s.store.DeleteBlacklistEntry(r.Context(), r.PathValue("entryId")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

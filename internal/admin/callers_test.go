@@ -97,7 +97,7 @@ func TestCallerRefusals(t *testing.T) {
 		t.Errorf("a refused call changed the store")
 	}
 	if hs.changes.Load() != changes {
-		t.Errorf("a refused call called OnChange")
+		t.Errorf("a refused call asked for a reload")
 	}
 }
 

@@ -21,7 +21,6 @@ func (s *server) deploy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+d.GroupID+"/deployments", d)
 }
 
@@ -41,6 +40,5 @@ func (s *server) undeploy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Undeploy(r.Context(), r.PathValue("groupId"), env); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

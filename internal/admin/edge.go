@@ -26,13 +26,22 @@ func (s *server) edge(rt route) http.Handler {
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
 		var code string // the refusal's, for the audit line of a write
+		var rec *statusRecorder
 		if isWrite(r.Method) {
-			rec := &statusRecorder{ResponseWriter: w}
+			rec = &statusRecorder{ResponseWriter: w}
+			if !rt.inert {
+				rec.beforeStatus = func(status int) { s.committed(r.Context(), id, status) }
+			}
 			w = rec
 			defer func() { s.logWrite(r.Context(), r, rt, id, rec.status, code) }()
 		}
 		err := s.serve(rt, w, r)
 		if err == nil {
+			if rec != nil && rec.status == 0 {
+				// A handler that wrote nothing answers 200: say so
+				// through the recorder, so that the reload runs first.
+				rec.WriteHeader(http.StatusOK)
+			}
 			return
 		}
 		lang := errcode.ParseLang(r.Header.Get("Accept-Language"), errcode.English)

@@ -10,7 +10,7 @@ import (
 )
 
 // TestLifecycle walks every endpoint's success path in the order an
-// operator would, checking bodies, statuses and OnChange.
+// operator would, checking bodies, statuses and the reloads writes wait for.
 func TestLifecycle(t *testing.T) {
 	hs := newHarness(t)
 	steps := 0
@@ -20,7 +20,7 @@ func TestLifecycle(t *testing.T) {
 			steps++
 		}
 		if got := hs.changes.Load(); got != int64(steps) {
-			t.Fatalf("after %s: OnChange called %d times, want %d", what, got, steps)
+			t.Fatalf("after %s: %d reloads, want %d", what, got, steps)
 		}
 	}
 
@@ -241,7 +241,7 @@ func TestConcurrentCreates(t *testing.T) {
 		t.Errorf("after %d concurrent creations: totalCount %v", n, res.body["totalCount"])
 	}
 	if got := hs.changes.Load(); got != n+1 {
-		t.Errorf("OnChange: called %d times, want %d", got, n+1)
+		t.Errorf("%d reloads, want %d", got, n+1)
 	}
 }
 

@@ -25,7 +25,6 @@ func (s *server) createGroupError(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+gid+"/errors/"+e.Code, e)
 }
 
@@ -48,6 +47,5 @@ func (s *server) deleteGroupError(w http.ResponseWriter, r *http.Request) error 
 	if err := s.store.DeleteGroupError(r.Context(), r.PathValue("groupId"), r.PathValue("code")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

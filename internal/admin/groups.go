@@ -92,7 +92,6 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+g.ID, g)
 }
 
@@ -145,7 +144,6 @@ func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, g)
 }
 
@@ -153,6 +151,5 @@ func (s *server) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteGroup(r.Context(), r.PathValue("groupId")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

@@ -54,7 +54,8 @@ func (s *server) importOpenAPI(w http.ResponseWriter, r *http.Request) error {
 		if err := s.applyPlan(r, groupID, plan); err != nil {
 			return err
 		}
-		s.changed()
+	} else {
+		unchanged(w)
 	}
 	return writeJSON(w, http.StatusOK, struct {
 		DryRun bool `json:"dryRun"`

@@ -64,7 +64,6 @@ func (s *server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/accounts/"+k.Pin+"/keys/"+k.AccessKey, withSecret(k))
 }
 
@@ -152,7 +151,6 @@ func (s *server) updateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, k)
 }
 
@@ -163,7 +161,6 @@ func (s *server) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteKey(r.Context(), r.PathValue("accessKey")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }
 
@@ -188,7 +185,6 @@ func (s *server) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	k.PreviousSecret = nil
 	return writeJSON(w, http.StatusOK, withSecret(k))
 }

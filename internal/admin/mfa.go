@@ -77,7 +77,6 @@ func (s *server) putMFA(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, mfaAnswer{Pin: a.Pin, Actions: a.MFAActions, Secret: text, OTPAuthURL: secret.TOTPURL(mfaIssuer, pin, text)})
 }
 
@@ -85,6 +84,5 @@ func (s *server) deleteMFA(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.SetMFA(r.Context(), r.PathValue("pin"), nil, nil); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

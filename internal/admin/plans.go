@@ -63,7 +63,6 @@ func (s *server) createPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+p.GroupID+"/plans/"+p.ID, p)
 }
 
@@ -119,6 +118,5 @@ func (s *server) updatePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, p)
 }

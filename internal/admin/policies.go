@@ -116,7 +116,6 @@ func (s *server) updatePolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, p)
 }
 
@@ -127,7 +126,6 @@ func (s *server) deletePolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeletePolicy(r.Context(), r.PathValue("policyId")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }
 
@@ -159,7 +157,6 @@ func (s *server) bindPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/policies/"+p.ID+"/bindings/"+b.GroupID+"/"+string(b.Environment), b)
 }
 
@@ -187,6 +184,5 @@ func (s *server) unbindPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.UnbindPolicy(r.Context(), p.ID, r.PathValue("groupId"), env); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

@@ -40,7 +40,6 @@ func (s *server) recharge(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The credit is the balance's limit in the snapshot: the data plane
 	// must see it before the answer, like every other change.
-	s.changed()
 	balance, err := s.balance(r.Context(), pin, credit)
 	if err != nil {
 		return err

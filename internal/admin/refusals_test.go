@@ -8,7 +8,7 @@ import (
 )
 
 // TestRefusals checks every refusal: its code, its HTTP status, that the
-// store is unchanged and that OnChange was not called.
+// store is unchanged and that no reload was asked for.
 func TestRefusals(t *testing.T) {
 	hs := newHarness(t)
 	f := hs.fixture()
@@ -141,7 +141,7 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("request id: header %q, body %q", id, res.str("requestId"))
 			}
 			if got := hs.changes.Load(); got != changes {
-				t.Errorf("OnChange: called %d times on a refusal", got-changes)
+				t.Errorf("%d reloads on a refusal", got-changes)
 			}
 			if after := hs.state(); after != before {
 				t.Errorf("a refused request changed the store:\nbefore %s\nafter  %s", before, after)
@@ -197,7 +197,7 @@ func TestAuth(t *testing.T) {
 		})
 	}
 	if hs.changes.Load() != 0 {
-		t.Errorf("OnChange called %d times without a valid token", hs.changes.Load())
+		t.Errorf("%d reloads without a valid token", hs.changes.Load())
 	}
 
 	empty := New(Config{Store: hs.store})

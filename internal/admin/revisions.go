@@ -19,7 +19,6 @@ func (s *server) createRevision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/groups/"+rev.GroupID+"/revisions/"+rev.Revision, rev)
 }
 

@@ -28,7 +28,6 @@ func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/accounts/"+role.Pin+"/roles/"+role.Name, role)
 }
 
@@ -68,7 +67,6 @@ func (s *server) putRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, role)
 }
 
@@ -76,6 +74,5 @@ func (s *server) deleteRole(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteRole(r.Context(), r.PathValue("pin"), r.PathValue("name")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

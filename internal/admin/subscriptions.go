@@ -51,7 +51,6 @@ func (s *server) createSubscription(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/subscriptions/"+p.Subscription.ID, p)
 }
 

@@ -54,7 +54,6 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return created(w, "/v1/accounts/"+u.Pin+"/users/"+u.Name, u)
 }
 
@@ -106,7 +105,6 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.changed()
 	return writeJSON(w, http.StatusOK, u)
 }
 
@@ -114,6 +112,5 @@ func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteUser(r.Context(), r.PathValue("pin"), r.PathValue("name")); err != nil {
 		return err
 	}
-	s.changed()
 	return noContent(w)
 }

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,14 +23,13 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/egress"
-	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
+	"github.com/tollgate-gw/tollgate/internal/reload"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store"
-	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
 
@@ -104,6 +102,11 @@ type Config struct {
 	WebSocketIdleTimeout time.Duration
 	WebSocketMaxDuration time.Duration
 
+	// Store names the configuration store: "" for SQLite in DataDir, or
+	// the postgres:// URL of a database the nodes of a cluster share
+	// (docs/cluster.md).
+	Store string
+
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
 	Stdout, Stderr io.Writer
@@ -122,7 +125,8 @@ type Server struct {
 
 	data, admin     *http.Server
 	dataLn, adminLn net.Listener
-	reloadMu        sync.Mutex
+	reloads         *reload.Reloader
+	reloadMetrics   *telemetry.ReloadMetrics
 	serveErr        chan error
 	AdminToken      string
 
@@ -158,7 +162,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		serveErr:  make(chan error, 2),
 		egress:    egress.New(cfg.BackendAllow),
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := telemetry.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	s.upstream = proxy.NewUpstream(s.egress)
+	s.upstream.ObserveConns(metrics.UpstreamConns())
 	ok := false
 	defer func() {
 		if !ok {
@@ -170,31 +181,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	if err := CheckDatabaseFile(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, sealer)
+	st, err := openStore(ctx, cfg, sealer)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.store = st
-	// The first start is the one that finds no admin token. The demo group
-	// is created before the token, so that a start that failed half-way
-	// is still a first start the next time.
-	token, err := loadToken(cfg.DataDir)
+	token, tokenHash, err := s.adminToken(ctx, st)
 	if err != nil {
 		return nil, err
-	}
-	if token == "" {
-		if cfg.Demo {
-			if err := seedDemo(ctx, st); err != nil && !errcode.Has(err, errcode.GroupNameRepeat) {
-				return nil, fmt.Errorf("create demo group: %w", err)
-			}
-		}
-		if token, err = createToken(cfg.DataDir); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(cfg.Stdout, "Admin token (shown once; kept in %s): %s\n", tokenPath(cfg.DataDir), token)
 	}
 	s.AdminToken = token
 	// One counter for both planes, journaled in the data directory: a
@@ -203,7 +197,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Damaged or mismatched counters refuse the start (state.go). With
 	// --counters, they are in Redis instead, shared by every node
 	// (counters.go).
-	reg := prometheus.NewRegistry()
 	if cfg.Counters != "" {
 		c, err := openRedisCounters(ctx, cfg, st, s.log, reg)
 		if err != nil {
@@ -211,7 +204,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.counter = c
 	} else {
-		m, err := openCounters(ctx, cfg.DataDir, st, s.log)
+		m, err := openCounters(ctx, cfg.DataDir, st, cfg.Store != "", s.log)
 		if err != nil {
 			return nil, fmt.Errorf("open counters: %w", err)
 		}
@@ -224,11 +217,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics, err := telemetry.NewMetrics(reg)
-	if err != nil {
+	if s.reloadMetrics, err = telemetry.NewReloadMetrics(reg); err != nil {
 		return nil, err
 	}
+	// Every later reload goes through one Reloader: admin writes that
+	// arrive together share a reload, and a failed one is retried and
+	// reported (/readyz, the metrics) while the last snapshot serves.
+	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe})
 	if cfg.AccessLog {
 		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
 		if err := metrics.WatchAccessLog(s.accessLog); err != nil {
@@ -253,17 +248,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Clock:                cfg.Clock,
 	})
 	adminHandler := admin.New(admin.Config{
-		Store:    st,
-		Token:    token,
-		OnChange: func() { s.onChange() },
-		Logger:   s.log,
-		Counter:  s.counter,
-		Zone:     cfg.Zone,
-		Egress:   s.egress,
+		Store:   st,
+		Token:   token,
+		Reloads: s.reloads,
+		Logger:  s.log,
+		Counter: s.counter,
+		Zone:    cfg.Zone,
+		Egress:  s.egress,
 		// The servers of an exported OpenAPI document.
 		BaseDomain:   cfg.BaseDomain,
 		DataEndpoint: s.dataEndpoint,
 		Debugger:     debuggerOf(dataHandler),
+		// What a node that did not make the token knows of it.
+		TokenHash: tokenHash,
 	})
 
 	mux := http.NewServeMux()
@@ -314,7 +311,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go s.serve(s.data, s.dataLn)
 	go s.serve(s.admin, s.adminLn)
 	s.log.Info("tollgate started", "listen", s.dataLn.Addr().String(), "admin", s.adminLn.Addr().String(),
-		"data", cfg.DataDir, "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
+		"data", cfg.DataDir, "store", storeName(cfg.Store), "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
 	ok = true
 	return s, nil
 }
@@ -339,14 +336,19 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no snapshot", http.StatusServiceUnavailable)
 		return
 	}
+	if st := s.reloads.Status(); st.Err != nil {
+		// Still serving, from the last snapshot that loaded: not ready
+		// for traffic that expects the store's configuration.
+		http.Error(w, "the last configuration reload failed: "+st.Err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	io.WriteString(w, "ok\n")
 }
 
-// reload compiles a new snapshot from the store and swaps it in. Reloads
-// are serialized so that an older configuration never replaces a newer one.
+// reload compiles a new snapshot from the store and swaps it in. It runs
+// once at the start, then only from s.reloads, one at a time, so that an
+// older configuration never replaces a newer one.
 func (s *Server) reload(ctx context.Context) error {
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
 	pubs, err := s.store.LoadPublished(ctx)
 	if err != nil {
 		return fmt.Errorf("load published configuration: %w", err)
@@ -393,16 +395,6 @@ func withUndeployed(pubs []model.Published, groups []model.Group) []model.Publis
 	return pubs
 }
 
-func (s *Server) onChange() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.reload(ctx); err != nil {
-		// The previous snapshot keeps serving; the admin change is in
-		// the store and the next successful reload picks it up.
-		s.log.Error("reload failed", "err", err)
-	}
-}
-
 // Shutdown stops accepting, waits for in-flight requests until ctx is done,
 // then closes the store and flushes the access log.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -430,6 +422,9 @@ func (s *Server) close() {
 	}
 	if s.accessLog != nil {
 		s.accessLog.Close()
+	}
+	if s.reloads != nil {
+		s.reloads.Close()
 	}
 	if s.counter != nil {
 		s.counter.Close()

@@ -24,6 +24,7 @@ type counters interface {
 type moneyStore interface {
 	DataID(ctx context.Context) (string, error)
 	StampDataID(ctx context.Context, id string) error
+	ClaimDataID(ctx context.Context, id string) (string, error)
 	Money(ctx context.Context) (paidSubscriptions, recharges int, err error)
 }
 
@@ -73,7 +74,10 @@ func claimCounters(ctx context.Context, c *rediscounter.Counter, st moneyStore) 
 				"every balance would be whole again; nothing was changed (docs/cluster.md, Counters in Redis)", subs, recharges)
 		}
 		if id == "" {
-			id = limit.NewDataID()
+			// Nodes starting together on a new store take one id.
+			if id, err = st.ClaimDataID(ctx, limit.NewDataID()); err != nil {
+				return err
+			}
 		}
 	}
 	if err := st.StampDataID(ctx, id); err != nil {

@@ -24,6 +24,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Listen, "listen", ":8080", "data-plane `address`")
 	fs.StringVar(&cfg.AdminListen, "admin-listen", "127.0.0.1:9080", "admin API, metrics and health `address`")
 	fs.StringVar(&cfg.DataDir, "data", "./tollgate-data", "data `directory`: SQLite store and admin token")
+	fs.StringVar(&cfg.Store, "store", os.Getenv("TOLLGATE_STORE"), "configuration store: a postgres://USER@HOST:PORT/DB `URL` that the nodes of a cluster share (docs/cluster.md); the default is $TOLLGATE_STORE, else SQLite in --data")
 	fs.StringVar(&cfg.BaseDomain, "base-domain", "localhost", "groups are served at {groupId}[-test|-preview].`domain`")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate `file` for TLS on the data listener")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key `file` for TLS on the data listener")
@@ -78,8 +79,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cfg.Zone = loc
 	cfg.Stdout, cfg.Stderr = stdout, stderr
 
-	// Off unless TOLLGATE_CPUPROFILE or TOLLGATE_MEMPROFILE names a file
-	// (docs/benchmarks.md, "Profiling").
+	// Off unless TOLLGATE_CPUPROFILE, TOLLGATE_MEMPROFILE or
+	// TOLLGATE_TRACE names a file (docs/benchmarks.md, "Profiling a
+	// server").
 	stopProfiles, err := telemetry.StartProfiles(os.Getenv)
 	if err != nil {
 		return err
