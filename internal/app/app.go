@@ -24,7 +24,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
-	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/reload"
@@ -70,6 +69,12 @@ type Config struct {
 	// own HTTP/1.1 client, "std" net/http's Transport; "" keeps the
 	// process's default (h1, or TOLLGATE_UPSTREAM_CLIENT).
 	UpstreamClient string
+	// Counters, when set, is the URL of the Redis every node counts in
+	// (redis://HOST:PORT/DB); empty keeps the journaled in-memory counter
+	// in DataDir. ClusterNodes is the number of nodes expected to share it:
+	// while Redis is down each admits 1/ClusterNodes of a rate limit.
+	Counters     string
+	ClusterNodes int
 	// Zone is the time zone whose midnight resets daily quotas and
 	// delimits the days of usage reports and bills; nil is time.Local,
 	// as tollgate serve's --time-zone defaults to.
@@ -114,7 +119,7 @@ type Server struct {
 	store     store.Store
 	snapshots *snapshot.Holder
 	accessLog *telemetry.AccessLog
-	counter   *limit.Memory
+	counter   counters
 	egress    *egress.Policy
 	upstream  *proxy.Upstream
 
@@ -189,9 +194,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// One counter for both planes, journaled in the data directory: a
 	// nonce used on the admin API is refused on the data plane and the
 	// other way round, and a restart forgets none.
-	// Damaged or mismatched counters refuse the start (state.go).
-	if s.counter, err = openCounters(ctx, cfg.DataDir, st, cfg.Store != "", s.log); err != nil {
-		return nil, fmt.Errorf("open counters: %w", err)
+	// Damaged or mismatched counters refuse the start (state.go). With
+	// --counters, they are in Redis instead, shared by every node
+	// (counters.go).
+	if cfg.Counters != "" {
+		c, err := openRedisCounters(ctx, cfg, st, s.log, reg)
+		if err != nil {
+			return nil, fmt.Errorf("open counters: %w", err)
+		}
+		s.counter = c
+	} else {
+		m, err := openCounters(ctx, cfg.DataDir, st, cfg.Store != "", s.log)
+		if err != nil {
+			return nil, fmt.Errorf("open counters: %w", err)
+		}
+		s.counter = m
 	}
 	if err := s.reconcilePurchases(ctx); err != nil {
 		return nil, err

@@ -40,6 +40,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.H2C, "h2c", false, "serve cleartext HTTP/2 (prior knowledge, as gRPC clients speak it) beside HTTP/1.1 on a data listener without TLS; with TLS, HTTP/2 is always offered")
 	fs.DurationVar(&cfg.WebSocketIdleTimeout, "websocket-idle-timeout", gateway.DefaultWebSocketIdleTimeout, "close a WebSocket tunnel once no byte went either way for this `duration`")
 	fs.DurationVar(&cfg.WebSocketMaxDuration, "websocket-max-duration", gateway.DefaultWebSocketMaxDuration, "close a WebSocket tunnel once it has been open this `duration`")
+	fs.StringVar(&cfg.Counters, "counters", "", "count rate limits, nonces, quotas, balances and usage in the Redis at this `URL` (redis://HOST:PORT/DB), shared by every node; empty: the journaled in-memory counter in --data (docs/cluster.md)")
+	fs.IntVar(&cfg.ClusterNodes, "cluster-nodes", 1, "nodes expected to share --counters: while Redis is down each node admits 1/`N` of every rate limit on its own")
 	zone := fs.String("time-zone", "Local", "IANA time `zone` (Asia/Shanghai, UTC) whose midnight resets daily quotas and delimits the days of usage and bills; Local is the machine's")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,6 +54,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.DefaultAPIQPS < 0 {
 		return exitUsage{"--default-api-qps cannot be negative"}
+	}
+	if cfg.ClusterNodes < 1 {
+		return exitUsage{"--cluster-nodes must be at least 1"}
 	}
 	if cfg.BodyTimeout < 0 || cfg.MinBodyRate < 0 {
 		return exitUsage{"--body-timeout and --min-body-rate cannot be negative"}
