@@ -48,8 +48,9 @@ type journal struct {
 	delay      time.Duration
 	syncEvery  time.Duration
 	maxRecords int
-	full       func() // called by the writer when a segment passes fullAt
-	fullAt     int64  // and again at each further multiple, until rotated
+	full       func()               // called by the writer when a segment passes fullAt
+	fullAt     int64                // and again at each further multiple, until rotated
+	syncFile   func(*os.File) error // (*os.File).Sync; tests make it slow
 
 	mu       sync.Mutex
 	buf      []byte // frames of the pending batch
@@ -229,18 +230,40 @@ func openJournal(dir string, seq uint64, delay, syncEvery time.Duration, maxReco
 // openJournalOf is openJournal for the data directory id: each segment
 // begins with a header naming it.
 func openJournalOf(dir, id string, seq uint64, delay, syncEvery time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
+	return startJournal(journalConfig{dir: dir, id: id, seq: seq, delay: delay, syncEvery: syncEvery, maxRecords: maxRecords, fullAt: fullAt, full: full})
+}
+
+// journalConfig are the settings of a journal (see openJournal).
+type journalConfig struct {
+	dir, id          string
+	seq              uint64
+	delay, syncEvery time.Duration
+	maxRecords       int
+	fullAt           int64
+	full             func()
+	// syncFile makes a segment durable; (*os.File).Sync when nil. Tests
+	// replace it with a slow one.
+	syncFile func(*os.File) error
+}
+
+// startJournal opens a journal configured by c.
+func startJournal(c journalConfig) (*journal, error) {
+	if c.syncFile == nil {
+		c.syncFile = (*os.File).Sync
+	}
 	j := &journal{
-		dir:        dir,
-		id:         id,
-		delay:      delay,
-		syncEvery:  syncEvery,
-		maxRecords: maxRecords,
-		fullAt:     fullAt,
-		full:       full,
+		dir:        c.dir,
+		id:         c.id,
+		delay:      c.delay,
+		syncEvery:  c.syncEvery,
+		maxRecords: c.maxRecords,
+		fullAt:     c.fullAt,
+		full:       c.full,
+		syncFile:   c.syncFile,
 		pending:    newBatch(),
 		kick:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
-		seq:        seq,
+		seq:        c.seq,
 	}
 	if err := j.create(); err != nil {
 		return nil, err
@@ -551,7 +574,7 @@ func (j *journal) write(buf []byte, b *batch, sync bool) error {
 		j.dirty = false
 		j.mu.Unlock()
 		if dirty {
-			if err := j.f.Sync(); err != nil {
+			if err := j.syncFile(j.f); err != nil {
 				return err
 			}
 			j.fsyncs.Add(1)
