@@ -212,6 +212,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := metrics.WatchJournal(s.counter.JournalStats); err != nil {
+		return nil, err
+	}
 	if cfg.AccessLog {
 		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
 		if err := metrics.WatchAccessLog(s.accessLog); err != nil {
