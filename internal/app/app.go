@@ -212,12 +212,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Where calls wait in the counters' journal; an engine without one
-	// has no such metrics.
-	if j, ok := any(s.counter).(interface{ JournalStats() limit.JournalStats }); ok {
-		if err := metrics.WatchJournal(j.JournalStats); err != nil {
-			return nil, err
-		}
+	if err := watchJournal(metrics, s.counter); err != nil {
+		return nil, err
 	}
 	if cfg.AccessLog {
 		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
