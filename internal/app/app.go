@@ -224,6 +224,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// arrive together share a reload, and a failed one is retried and
 	// reported (/readyz, the metrics) while the last snapshot serves.
 	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe})
+	if err := watchJournal(metrics, s.counter); err != nil {
+		return nil, err
+	}
 	if cfg.AccessLog {
 		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
 		if err := metrics.WatchAccessLog(s.accessLog); err != nil {

@@ -2,6 +2,7 @@ package limit
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -115,5 +116,37 @@ func TestOnceMemoryFollowsTraffic(t *testing.T) {
 	}
 	if remembered > 10 {
 		t.Errorf("%d nonces remembered after the window, want at most 10", remembered)
+	}
+}
+
+// TestNonceRotationCostsNoMoreForABiggerSet: the insert that starts a new
+// generation, or forgets two, allocates the same small amount however many
+// nonces the set holds. It used to make the new generation's map sized for
+// the last one, writing all of its memory within that one call.
+func TestNonceRotationCostsNoMoreForABiggerSet(t *testing.T) {
+	const ttl = int64(time.Minute)
+	for _, n := range []int{1 << 10, 1 << 17} {
+		for _, tt := range []struct {
+			name  string
+			after int64 // since the generation began
+		}{
+			{"the next generation", ttl},
+			{"everything forgotten", 2 * ttl},
+		} {
+			s := newNonceSet(ttl, 0)
+			for i := range n {
+				s.once(int64(i), mix64(uint64(i)))
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			fresh := s.once(tt.after, mix64(uint64(n)))
+			runtime.ReadMemStats(&after)
+			if !fresh {
+				t.Fatalf("%d nonces, %s: a fresh nonce refused", n, tt.name)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 4<<10 {
+				t.Errorf("%d nonces, %s: the rotating insert allocated %d bytes, want at most 4 KiB whatever the size", n, tt.name, got)
+			}
+		}
 	}
 }

@@ -29,6 +29,9 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 //	tollgate_upstream_conn_wait_seconds{conn}    (conns.go)
 //	tollgate_upstream_conns_total{conn}
 //
+// and, once watched, tollgate_access_log_dropped_total (WatchAccessLog) and
+// the counters journal's histograms (WatchJournal).
+//
 // A request the gateway could not place has empty group, api or environment
 // labels; status 499 with code CANCELLED is a client that went away.
 type Metrics struct {
