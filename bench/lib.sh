@@ -1,6 +1,7 @@
 # bench/lib.sh: shared pieces of Tollgate's load benchmarks, sourced by
 # bench/engines/run.sh and scripts/bench.sh. Bash only; needs wrk, nginx,
-# curl, taskset, pgrep and awk (any awk).
+# curl, taskset, pgrep and awk (any awk); the open-loop run also vegeta,
+# which bench_need_vegeta installs with go install.
 #
 # The method (docs/benchmarks.md, docs/architecture.md "Performance
 # budget"): wrk with one thread pinned to CPU 0; the backend and the proxy
@@ -19,6 +20,10 @@
 : "${BENCH_CONNS:=50}"      # wrk connections (one wrk thread)
 : "${BENCH_WRK_CPU:=0}"     # CPU for wrk
 : "${BENCH_SUT_CPU:=1}"     # CPU for the backend and the proxies
+: "${BENCH_OPEN_DURATION:=10}" # seconds per open-loop (vegeta) run
+
+# The vegeta release the open-loop run uses; bench_need_vegeta installs it.
+BENCH_VEGETA_VERSION=v12.13.0
 
 BENCH_BODY='{"ok":true,"msg":"hello from backend","n":12345}'
 CLK_TCK=$(getconf CLK_TCK)
@@ -205,19 +210,22 @@ bench_wait_ok() {
 }
 
 # Targets: parallel arrays, filled by bench_add_target.
-T_NAME=() T_URL=() T_HOST=() T_PID=() T_SCRIPT=() T_SCRIPT_ARG=() T_PREP=()
+T_NAME=() T_URL=() T_HOST=() T_PID=() T_SCRIPT=() T_SCRIPT_ARG=() T_PREP=() T_OPEN_PREP=()
 
 # The highest req/s each target reached so far (warm-up included), by name;
 # a T_PREP function sizes its requests by it.
 declare -A BENCH_MAX_RPS=()
 
-# bench_add_target NAME URL HOST PID [SCRIPT ARG PREP]: HOST may be empty;
-# PID is the process whose CPU time counts as the target's (for the backend
-# direct: the backend). SCRIPT, if given, is a wrk Lua script run with ARG
-# (wrk ... -- ARG 1), and PREP a shell function called as `PREP I DURATION`
-# before every wrk run of target I (bench/signed.lua and its requests,
-# written afresh before each run). A target with a script is not checked
-# with a plain GET: its PREP or its set-up checks it.
+# bench_add_target NAME URL HOST PID [SCRIPT ARG PREP [OPEN_PREP]]: HOST
+# may be empty; PID is the process whose CPU time counts as the target's
+# (for the backend direct: the backend). SCRIPT, if given, is a wrk Lua
+# script run with ARG (wrk ... -- ARG 1), and PREP a shell function called
+# as `PREP I DURATION` before every wrk run of target I (bench/signed.lua
+# and its requests, written afresh before each run). A target with a script
+# is not checked with a plain GET: its PREP or its set-up checks it.
+# OPEN_PREP, a shell function called as `OPEN_PREP I N FILE`, writes the N
+# requests of target I's open-loop run as vegeta JSON targets; without one
+# the open-loop run sends GET URL with HOST again and again.
 bench_add_target() {
 	T_NAME+=("$1")
 	T_URL+=("$2")
@@ -226,6 +234,7 @@ bench_add_target() {
 	T_SCRIPT+=("${5:-}")
 	T_SCRIPT_ARG+=("${6:-}")
 	T_PREP+=("${7:-}")
+	T_OPEN_PREP+=("${8:-}")
 }
 
 # bench_ticks PID: utime + stime of PID (all its threads), in clock ticks.
@@ -336,16 +345,17 @@ bench_ratio() {
 }
 
 # bench_table RAWFILE REF [SECOND_REF]: a Markdown table of medians over the
-# rounds, with ratios to the target named REF (and to SECOND_REF, when
-# given); each ratio is the median of the per-round ratios.
+# rounds, with ratios of throughput, p99 and CPU per request to the target
+# named REF (and of throughput to SECOND_REF, when given); each ratio is the
+# median of the per-round ratios.
 bench_table() {
-	local raw=$1 ref=$2 ref2=${3:-} name rps p50 p99 pc bc err rmin rmax rr rc r2
+	local raw=$1 ref=$2 ref2=${3:-} name rps p50 p99 pc bc err rmin rmax rr rp rc r2
 	if [ -n "$ref2" ]; then
-		echo "| target | req/s (median) | req/s range | p50 ms | p99 ms | CPU µs/req (proxy) | CPU µs/req (backend) | req/s ÷ $ref | CPU ÷ $ref | req/s ÷ $ref2 | errors |"
-		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+		echo "| target | req/s (median) | req/s range | p50 ms | p99 ms | CPU µs/req (proxy) | CPU µs/req (backend) | req/s ÷ $ref | p99 ÷ $ref | CPU ÷ $ref | req/s ÷ $ref2 | errors |"
+		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	else
-		echo "| target | req/s (median) | req/s range | p50 ms | p99 ms | CPU µs/req (proxy) | CPU µs/req (backend) | req/s ÷ $ref | CPU ÷ $ref | errors |"
-		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+		echo "| target | req/s (median) | req/s range | p50 ms | p99 ms | CPU µs/req (proxy) | CPU µs/req (backend) | req/s ÷ $ref | p99 ÷ $ref | CPU ÷ $ref | errors |"
+		echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	fi
 	for name in "${T_NAME[@]}"; do
 		rps=$(bench_col "$raw" "$name" 3)
@@ -354,6 +364,7 @@ bench_table() {
 		pc=$(bench_col "$raw" "$name" 7)
 		bc=$(bench_col "$raw" "$name" 8)
 		rr=$(bench_ratio "$raw" "$name" "$ref" 3)
+		rp=$(bench_ratio "$raw" "$name" "$ref" 5)
 		rc=$(bench_ratio "$raw" "$name" "$ref" 7)
 		r2=
 		[ -n "$ref2" ] && r2=$(bench_ratio "$raw" "$name" "$ref2" 3)
@@ -361,12 +372,221 @@ bench_table() {
 		rmin=$(awk -v t="$name" '$2 == t { print $3 }' "$raw" | sort -g | head -n1)
 		rmax=$(awk -v t="$name" '$2 == t { print $3 }' "$raw" | sort -g | tail -n1)
 		awk -v name="$name" -v rps="$rps" -v rmin="$rmin" -v rmax="$rmax" -v p50="$p50" -v p99="$p99" \
-			-v pc="$pc" -v bc="$bc" -v rr="$rr" -v rc="$rc" -v r2="$r2" -v err="$err" 'BEGIN {
-			printf "| %s | %.0f | %.0f–%.0f | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f |", name, rps, rmin, rmax, p50 / 1000, p99 / 1000, pc, bc, rr, rc
+			-v pc="$pc" -v bc="$bc" -v rr="$rr" -v rp="$rp" -v rc="$rc" -v r2="$r2" -v err="$err" 'BEGIN {
+			printf "| %s | %.0f | %.0f–%.0f | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %.2f |", name, rps, rmin, rmax, p50 / 1000, p99 / 1000, pc, bc, rr, rp, rc
 			if (r2 != "") printf " %.2f |", r2
 			printf " %d |\n", err
 		}'
 	done
+}
+
+# bench_has RAWFILE TARGET...: whether every TARGET has a line in RAWFILE
+# (bench_run's format: the target's name in column 2).
+bench_has() {
+	local raw=$1 t
+	shift
+	for t in "$@"; do
+		awk -v t="$t" '$2 == t { found = 1; exit } END { exit !found }' "$raw" || return 1
+	done
+}
+
+# bench_goal_row MEASURED OP GOAL WHAT [NOTE]: a row of a Markdown
+# "Targets" table (| target | measured | goal | met |): WHAT, the figure
+# MEASURED, the goal (OP is <= or >=, GOAL a number) and whether it is met.
+# The figure is printed with 3 decimals, so that one that misses the goal
+# by less than 0.01 does not read as equal to it, and judged as printed.
+bench_goal_row() {
+	awk -v m="$1" -v op="$2" -v g="$3" -v what="$4" -v note="${5:-}" 'BEGIN {
+		m = sprintf("%.3f", m) + 0
+		met = (op == "<=") ? m <= g + 0 : m >= g + 0
+		printf "| %s | %.3f | %s %.2f%s | %s |\n", what, m, (op == "<=" ? "≤" : "≥"), g, (note == "" ? "" : " (" note ")"), (met ? "met" : "**not met**")
+	}'
+}
+
+# bench_ratio_goal RAWFILE TARGET REF COLUMN OP GOAL WHAT [NOTE]: the row of
+# bench_goal_row for TARGET's COLUMN over REF's (bench_ratio); nothing when
+# either target was not measured.
+bench_ratio_goal() {
+	bench_has "$1" "$2" "$3" || return 0
+	bench_goal_row "$(bench_ratio "$1" "$2" "$3" "$4")" "$5" "$6" "$7" "${8:-}"
+}
+
+# bench_goals_met: one sentence counting the rows of a Targets table on
+# stdin that are met, out of those measured.
+bench_goals_met() {
+	awk '{ n++ } / \| met \|$/ { met++ } /\| not measured/ { nm++ } END {
+		printf "%d of %d goals met in this run%s.\n", met, n - nm, (nm ? sprintf(" (%d more not measured)", nm) : "")
+	}'
+}
+
+# bench_need_vegeta DIR: sets VEGETA to vegeta BENCH_VEGETA_VERSION,
+# installed with `go install` into DIR/vegeta-VERSION the first time.
+bench_need_vegeta() {
+	local dir=$1/vegeta-$BENCH_VEGETA_VERSION
+	VEGETA=$dir/vegeta
+	[ -x "$VEGETA" ] && return 0
+	bench_log "installing vegeta $BENCH_VEGETA_VERSION into $dir"
+	mkdir -p "$dir"
+	GOBIN=$dir go install "github.com/tsenart/vegeta/v12@$BENCH_VEGETA_VERSION" ||
+		bench_die "go install vegeta $BENCH_VEGETA_VERSION failed (BENCH_OPEN=0 leaves the open-loop run out)"
+}
+
+# bench_open_targets I RATE DURATION FILE: writes target I's vegeta targets
+# to FILE and sets BENCH_OPEN_FORMAT: its OPEN_PREP's JSON targets, one per
+# request and a second's more than the run sends, so that none is sent
+# twice; else one GET in vegeta's http format, sent again and again.
+bench_open_targets() {
+	local i=$1 rate=$2 d=$3 f=$4
+	if [ -n "${T_OPEN_PREP[$i]}" ]; then
+		"${T_OPEN_PREP[$i]}" "$i" $((rate * (d + 1))) "$f"
+		BENCH_OPEN_FORMAT=json
+		return
+	fi
+	{
+		echo "GET ${T_URL[$i]}"
+		[ -z "${T_HOST[$i]}" ] || echo "Host: ${T_HOST[$i]}"
+	} >"$f"
+	BENCH_OPEN_FORMAT=http
+}
+
+# bench_open_one I RATE DURATION OUT: one vegeta attack on target I at RATE
+# requests per second for DURATION seconds, pinned like wrk; writes its
+# results to OUT as CSV. A request is given 10 s: the run ends at most that
+# long after DURATION. Connections are capped at 1000 (a request waits for
+# one, and its wait counts in its latency); workers are not, so that the
+# requests leave on schedule however slowly the target answers.
+bench_open_one() {
+	local i=$1 rate=$2 d=$3 out=$4
+	bench_open_targets "$i" "$rate" "$d" "$out.targets"
+	taskset -c "$BENCH_WRK_CPU" "$VEGETA" attack -format="$BENCH_OPEN_FORMAT" -targets="$out.targets" \
+		-rate="$rate/1s" -duration="${d}s" -timeout=10s -max-body=0 -max-connections=1000 \
+		-output="$out.bin" || bench_die "${T_NAME[$i]}: vegeta attack failed"
+	"$VEGETA" encode -to csv -output "$out" "$out.bin" || bench_die "${T_NAME[$i]}: vegeta encode failed"
+	rm -f "$out.targets" "$out.bin"
+}
+
+# bench_open_counts CSV: from vegeta's CSV results (nanosecond timestamp,
+# status, nanosecond latency, ...; status 0 is a request without an
+# answer), "T0 SENT ANSWERED REQUESTS UNANSWERED NON2XX": the first
+# request's timestamp, the rate the requests left at, the 2xx answers per
+# second from the first request to the last answer, and the counts.
+bench_open_counts() {
+	awk -F, '$1 ~ /^[0-9]+$/ {
+		n++
+		if (n == 1 || $1 < t0) t0 = $1
+		if (n == 1 || $1 > t1) t1 = $1
+		if (n == 1 || $1 + $3 > t2) t2 = $1 + $3
+		if ($2 == 0) lost++; else if ($2 < 200 || $2 > 299) bad++
+	} END {
+		printf "%.0f %.0f %.0f %d %d %d\n", t0, (t1 > t0 ? (n - 1) * 1e9 / (t1 - t0) : 0), (t2 > t0 ? (n - lost - bad) * 1e9 / (t2 - t0) : 0), n, lost + 0, bad + 0
+	}' "$1"
+}
+
+# bench_open_delays CSV T0 INTERVAL: for each request of vegeta's CSV
+# results, "LATENCY LATE" in ns. LATE is how long after it was due the
+# request left: vegeta's pacer makes request SEQ due SEQ x INTERVAL after
+# the first (SEQ is the 4th field from the end, after which come only the
+# method, the URL and the headers in base64; an error message may hold
+# commas, a URL here does not). vegeta's own latency starts when it sends,
+# so a request it sent late, starved of CPU, would hide its lateness
+# (coordinated omission again): LATENCY counts from when it was due.
+bench_open_delays() {
+	awk -F, -v t0="$2" -v iv="$3" '$1 ~ /^[0-9]+$/ {
+		late = $1 - t0 - $(NF - 3) * iv
+		if (late < 0) late = 0
+		printf "%.0f %.0f\n", $3 + late, late
+	}' "$1"
+}
+
+# bench_quantiles: "P50 P99 P99.9 MAX" (nearest rank, in µs) of the sorted
+# nanoseconds on stdin, one per line.
+bench_quantiles() {
+	awk '{ a[NR] = $1 }
+		function q(p,  i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; return a[i] / 1000 }
+		END { printf "%.0f %.0f %.0f %.0f\n", q(0.5), q(0.99), q(0.999), q(1) }'
+}
+
+# bench_open_summary CSV NAME RATE: one line of the open-loop raw file from
+# vegeta's CSV results:
+#   target rate sent_rps answered_rps p50_us p99_us p999_us max_us requests unanswered non2xx late_p99_us
+# (bench_open_counts; latencies from when each request was due,
+# bench_open_delays; late_p99_us is vegeta's own lag).
+bench_open_summary() {
+	local csv=$1 name=$2 rate=$3 c lat late
+	c=$(bench_open_counts "$csv")
+	lat=$(bench_open_delays "$csv" "${c%% *}" $((1000000000 / rate)) | cut -d' ' -f1 | sort -g | bench_quantiles)
+	late=$(bench_open_delays "$csv" "${c%% *}" $((1000000000 / rate)) | cut -d' ' -f2 | sort -g | bench_quantiles)
+	# shellcheck disable=SC2086 # word-split on purpose
+	set -- ${c#* }
+	echo "$name $rate $1 $2 $lat $3 $4 $5 $(echo "$late" | cut -d' ' -f2)"
+}
+
+# bench_open_run RAWFILE RATE DURATION DIR TARGET...: one open-loop run of
+# each TARGET that was added (in the order given) at RATE requests per
+# second for DURATION seconds; appends bench_open_summary's lines to
+# RAWFILE, and keeps vegeta's results in DIR/open-TARGET.csv.
+bench_open_run() {
+	local raw=$1 rate=$2 d=$3 dir=$4 name i
+	shift 4
+	for name in "$@"; do
+		for i in "${!T_NAME[@]}"; do
+			[ "${T_NAME[$i]}" = "$name" ] || continue
+			kill -0 "${T_PID[$i]}" 2>/dev/null || bench_die "$name: process ${T_PID[$i]} is not running"
+			bench_log "open loop $name: $rate req/s for ${d}s (vegeta)"
+			bench_open_one "$i" "$rate" "$d" "$dir/open-$name.csv"
+			bench_open_summary "$dir/open-$name.csv" "$name" "$rate" >>"$raw"
+			bench_log "open loop $(tail -n1 "$raw" | awk '{printf "%-18s sent %6s/s  answered %6s/s  p50 %6sus  p99 %7sus  p99.9 %7sus  max %7sus  unanswered %s  non-2xx %s  vegeta late p99 %sus", $1, $3, $4, $5, $6, $7, $8, $10, $11, $12}')"
+		done
+	done
+}
+
+# bench_open_col RAWFILE TARGET COLUMN: one figure of bench_open_run's line
+# for TARGET.
+bench_open_col() {
+	awk -v t="$2" -v c="$3" '$1 == t { print $c; exit }' "$1"
+}
+
+# bench_open_table RAWFILE: the Markdown table of an open-loop run, with
+# each target's p99 minus direct's (what it adds to the backend's tail).
+bench_open_table() {
+	local raw=$1 d99
+	d99=$(bench_open_col "$raw" direct 6)
+	echo "| target | rate req/s | sent req/s | answered req/s | p50 ms | p99 ms | p99.9 ms | max ms | added p99 over direct ms | unanswered | non-2xx | vegeta late p99 ms |"
+	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+	awk -v d99="$d99" '{
+		printf "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %s | %d | %d | %.3f |\n", $1, $2, $3, $4, $5 / 1000, $6 / 1000, $7 / 1000, $8 / 1000,
+			(d99 == "" ? "–" : sprintf("%+.3f", ($6 - d99) / 1000)), $10, $11, $12 / 1000
+	}' "$raw"
+}
+
+# bench_open_behind RAWFILE TARGET...: the first TARGET whose requests
+# vegeta sent at less than 95 % of the rate, as "TARGET N/s of R/s";
+# nothing when it kept the rate for all. The latencies count vegeta's
+# lateness (bench_open_delays), but a vegeta that cannot keep the rate at
+# all measures itself more than the target.
+bench_open_behind() {
+	local raw=$1
+	shift
+	awk -v list=" $* " 'index(list, " " $1 " ") && $3 < 0.95 * $2 { printf "%s %d/s of %d/s", $1, $3, $2; exit }' "$raw"
+}
+
+# bench_open_goal RAWFILE TARGET: the Targets row of the open-loop goal:
+# TARGET's p99 over direct's no more than nginx's, every request answered
+# with a 2xx; "not measured" when vegeta fell behind the rate for any of
+# the three (bench_open_behind); nothing when one of them was not run.
+bench_open_goal() {
+	local raw=$1 t=$2 d99 n99 t99
+	d99=$(bench_open_col "$raw" direct 6)
+	n99=$(bench_open_col "$raw" nginx 6)
+	t99=$(bench_open_col "$raw" "$t" 6)
+	[ -n "$d99" ] && [ -n "$n99" ] && [ -n "$t99" ] || return 0
+	awk -v t="$t" -v d="$d99" -v n="$n99" -v m="$t99" -v e="$(($(bench_open_col "$raw" "$t" 10) + $(bench_open_col "$raw" "$t" 11)))" \
+		-v behind="$(bench_open_behind "$raw" direct nginx "$t")" 'BEGIN {
+		met = m - d <= n - d && e == 0
+		printf "| open loop: `%s` added p99 over direct (ms) | %+.3f%s | ≤ nginx'"'"'s %+.3f (issue 11) | %s |\n", t, (m - d) / 1000,
+			(e ? sprintf(", %d requests failed", e) : ""), (n - d) / 1000,
+			(behind != "" ? "not measured: vegeta fell behind (" behind ")" : met ? "met" : "**not met**")
+	}'
 }
 
 # bench_machine: one line naming the machine.

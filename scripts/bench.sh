@@ -36,7 +36,12 @@
 #                    (bench/validated.lua, BENCH_VALIDATED_API in
 #                    bench/admin.sh)
 #
-# Prints the table and writes it into the "Latest make bench" section of
+# Then, unless BENCH_OPEN=0, an open-loop run of direct, nginx and the
+# tollgate, tollgate-signed and tollgate-metered targets (vegeta at a
+# constant rate; bench_open_run in bench/lib.sh).
+#
+# Prints the tables and a "Targets" table (each goal of issues 9, 10 and 11,
+# met or not), and writes them into the "Latest make bench" section of
 # docs/benchmarks.md (replacing the previous one). Every process it starts is
 # stopped on exit; traffic goes to 127.0.0.1 only.
 #
@@ -58,6 +63,15 @@
 #   BENCH_SIGNED_MIN_RPS=20000  the signed requests written before each run
 #                         are its duration x the larger of this and twice the
 #                         best req/s a Tollgate target reached so far
+#   BENCH_OPEN=0          leave out the open-loop run
+#   BENCH_OPEN_DURATION=10  seconds of each target's open-loop run: after
+#                         the rounds, vegeta (installed with go install into
+#                         bench/out/bin) sends direct, nginx, tollgate,
+#                         tollgate-signed and tollgate-metered requests at a
+#                         constant rate, pinned like wrk, whatever their
+#                         answers' latency (no coordinated omission)
+#   BENCH_OPEN_RATE=N     that rate, in requests per second; by default half
+#                         of nginx's median req/s in this run's rounds
 #   BENCH_NO_DOCS=1       do not touch docs/benchmarks.md
 #   BENCH_TOLLGATE_BIN=F  measure binary F as `tollgate` instead of building
 #                         bin/tollgate
@@ -76,6 +90,20 @@
 #                         binary knows the variable); `tollgate-scripted` is
 #                         the `tollgate` process, so F holds both loads
 #   BENCH_MEMPROFILE=F    likewise an allocation profile (TOLLGATE_MEMPROFILE)
+#   BENCH_TRACE=F         likewise an execution trace of the whole life
+#                         (TOLLGATE_TRACE; go tool trace, bench/trace.sh);
+#                         tens of MB per loaded second: for short runs
+#   BENCH_METRICS=DIR     saves each Tollgate target's admin /metrics at
+#                         the end of the run, before the processes are
+#                         stopped: DIR/NAME.prom (text) and DIR/NAME.pb
+#                         (protobuf, with native histograms), which
+#                         `go run ./bench/metricstat` prints as quantiles,
+#                         and DIR/NAME.schedstat: the process's time on a
+#                         CPU, time waiting on the kernel's run queue (ns)
+#                         and time slices, summed over its threads from
+#                         /proc/PID/task/*/schedstat, over its life
+#                         (tollgate-scripted is the `tollgate` process:
+#                         its files hold both loads)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -94,6 +122,9 @@ with_tollgate=1
 with_signed=$with_tollgate
 [ "${BENCH_SIGNED:-1}" = 0 ] && with_signed=0
 : "${BENCH_SIGNED_MIN_RPS:=20000}"
+with_open=1
+[ "${BENCH_OPEN:-1}" = 0 ] && with_open=0
+[ "$with_open" = 0 ] || bench_need_vegeta "$root/bench/out/bin"
 
 tollgate_bin="$root/bin/tollgate"
 if [ "$with_tollgate" = 1 ]; then
@@ -119,6 +150,10 @@ bench_add_target direct "http://127.0.0.1:$bport/hello" "" "$BACKEND_PID"
 nport=$(bench_free_port)
 bench_start_nginx_proxy "$work/nginx" "$nport" "$bport"
 bench_add_target nginx "http://127.0.0.1:$nport/hello" "" "$NGINX_PROXY_PID"
+
+# The admin API and process of each Tollgate target, by name, for
+# BENCH_METRICS.
+declare -A TG_ADMIN=() TG_PID=()
 
 # start_tollgate NAME BINARY [ENV=VALUE...] [-- ARGS...]: starts one
 # Tollgate pinned like the others (CPU 1, GOMAXPROCS=1) and waits until it
@@ -153,6 +188,7 @@ start_tollgate() {
 	curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$aport/readyz" ||
 		{ cat "$work/$name.log" >&2; bench_die "$name not ready after 30 s"; }
 	BENCH_ADMIN="http://127.0.0.1:$aport"
+	TG_ADMIN[$name]=$BENCH_ADMIN TG_PID[$name]=$TOLLGATE_PID
 	BENCH_ADMIN_TOKEN=$(tr -d ' \r\n' <"$data/admin-token")
 	BENCH_ADMIN_OUT="$work/admin.out"
 	bench_log "configuring $name through its admin API"
@@ -237,7 +273,7 @@ add_tollgate_signed() {
 		{ echo "$out" >&2; bench_die "$name: a signed call to $BENCH_GROUP_HOST/hello is not served"; }
 	SIGN_AK[$name]=$BENCH_AK SIGN_SK[$name]=$BENCH_SK SIGN_HOST[$name]=$BENCH_GROUP_HOST
 	bench_add_target "$name" "http://127.0.0.1:$TOLLGATE_PORT/hello" "" "$TOLLGATE_PID" \
-		"$root/bench/signed.lua" "$work/$name.reqs" sign_requests
+		"$root/bench/signed.lua" "$work/$name.reqs" sign_requests sign_open_requests
 }
 
 # add_scripted NAME: adds target NAME, the Tollgate started last (its
@@ -266,8 +302,22 @@ sign_requests() {
 	done
 	n=$((d * best))
 	bench_log "signing $n requests for $name (${d}s x $best/s)"
+	run_signreqs "$i" "$n" "${T_SCRIPT_ARG[$i]}" wrk
+}
+
+# sign_open_requests I N FILE: target I's N requests for its open-loop
+# run, each signed now, as vegeta JSON targets (bench_open_targets).
+sign_open_requests() {
+	bench_log "signing $2 requests for ${T_NAME[$1]}'s open-loop run"
+	run_signreqs "$1" "$2" "$3" vegeta
+}
+
+# run_signreqs I N FILE FORMAT: writes N requests for target I, signed
+# with its key, to FILE in bench/signreqs's FORMAT.
+run_signreqs() {
+	local i=$1 name=${T_NAME[$1]}
 	TOLLGATE_ACCESS_KEY=${SIGN_AK[$name]} TOLLGATE_SECRET_KEY=${SIGN_SK[$name]} \
-		"$work/signreqs" -n "$n" -o "${T_SCRIPT_ARG[$i]}" -host "${SIGN_HOST[$name]}" "${T_URL[$i]}" ||
+		"$work/signreqs" -format "$4" -n "$2" -o "$3" -host "${SIGN_HOST[$name]}" "${T_URL[$i]}" ||
 		bench_die "$name: bench/signreqs failed"
 }
 
@@ -275,6 +325,7 @@ sign_requests() {
 prof_env() {
 	[ -n "${BENCH_CPUPROFILE:-}" ] && echo "TOLLGATE_CPUPROFILE=$(realpath "$BENCH_CPUPROFILE")$1"
 	[ -n "${BENCH_MEMPROFILE:-}" ] && echo "TOLLGATE_MEMPROFILE=$(realpath "$BENCH_MEMPROFILE")$1"
+	[ -n "${BENCH_TRACE:-}" ] && echo "TOLLGATE_TRACE=$(realpath "$BENCH_TRACE")$1"
 	true
 }
 
@@ -322,13 +373,74 @@ if [ "$with_tollgate" = 1 ]; then
 	fi
 fi
 
+# targets_table RAWFILE OPEN_RAWFILE: the "Targets" table, each goal of
+# issues 9, 10 and 11 against this run's figures (medians of per-round
+# ratios, bench_ratio; the open loop's added p99), then how many are met.
+targets_table() {
+	local raw=$1 open=$2 t rows
+	rows=$(
+		for t in tollgate tollgate-signed tollgate-metered; do
+			bench_ratio_goal "$raw" "$t" nginx 5 '<=' 2 "\`$t\` p99 ÷ nginx's" "issue 11"
+		done
+		bench_ratio_goal "$raw" tollgate nginx 3 '>=' 0.7 "\`tollgate\` req/s ÷ nginx's" "issue 11"
+		bench_ratio_goal "$raw" tollgate nginx 7 '<=' 1.6 "\`tollgate\` CPU µs/req ÷ nginx's" "issue 11"
+		for t in tollgate-signed tollgate-metered; do
+			bench_ratio_goal "$raw" "$t" tollgate 3 '>=' 0.95 "\`$t\` req/s ÷ \`tollgate\`'s" "issue 11"
+			bench_ratio_goal "$raw" "$t" tollgate 7 '<=' 1.1 "\`$t\` CPU µs/req ÷ \`tollgate\`'s" "issue 11"
+		done
+		bench_ratio_goal "$raw" tollgate-signed tollgate 3 '>=' 0.9 "\`tollgate-signed\` req/s ÷ \`tollgate\`'s" "issue 9"
+		bench_ratio_goal "$raw" tollgate-validated tollgate 3 '>=' 0.9 "\`tollgate-validated\` req/s ÷ \`tollgate\`'s" "issue 10"
+		for t in tollgate tollgate-signed tollgate-metered; do
+			bench_open_goal "$open" "$t"
+		done
+	)
+	[ -n "$rows" ] || return 0
+	echo "### Targets"
+	echo
+	echo "| target | measured | goal | met |"
+	echo "|---|--:|---|---|"
+	echo "$rows"
+	echo
+	echo "$rows" | bench_goals_met
+	echo
+}
+
 raw="$work/raw.txt"
+open_raw="$work/open-raw.txt"
 bench_run "$raw"
+: >"$open_raw"
+if [ "$with_open" = 1 ]; then
+	open_rate=${BENCH_OPEN_RATE:-$(bench_col "$raw" nginx 3 | awk '{ printf "%d", $1 / 2 }')}
+	# vegeta reads a rate of 0 as "as fast as it can": a closed loop again.
+	[ "$open_rate" -ge 1 ] 2>/dev/null || bench_die "open-loop rate '$open_rate' is not a positive number of requests per second"
+	bench_open_run "$open_raw" "$open_rate" "$BENCH_OPEN_DURATION" "$work" direct nginx tollgate tollgate-signed tollgate-metered
+fi
+if [ -n "${BENCH_METRICS:-}" ]; then
+	mkdir -p "$BENCH_METRICS"
+	for t in "${!TG_ADMIN[@]}"; do
+		curl -fsS -m 5 -o "$BENCH_METRICS/$t.prom" "${TG_ADMIN[$t]}/metrics" &&
+			curl -fsS -m 5 -o "$BENCH_METRICS/$t.pb" "${TG_ADMIN[$t]}/metrics" \
+				-H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' ||
+			bench_log "$t: could not save /metrics"
+		cat /proc/"${TG_PID[$t]}"/task/*/schedstat 2>/dev/null |
+			awk '{ run += $1; wait += $2; n += $3 } END { printf "run_ns %d\nrunqueue_wait_ns %d\ntimeslices %d\n", run, wait, n }' \
+				>"$BENCH_METRICS/$t.schedstat"
+	done
+	bench_log "saved each Tollgate target's /metrics in $BENCH_METRICS"
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p bench/out
 cp "$raw" bench/out/bench-raw.txt
+cp "$open_raw" bench/out/bench-open-raw.txt
 # A signed run with a refusal measured refusals, or replays: invalid.
 invalid=$(awk '($2 == "tollgate-signed" || $2 == "tollgate-metered" || $2 == "tollgate-validated") && $9 > 0 { printf " %s round %d: %d errors;", $2, $1, $9 }' "$raw")
+invalid="$invalid$(awk '($1 == "tollgate-signed" || $1 == "tollgate-metered") && $11 > 0 { printf " %s open loop: %d non-2xx;", $1, $11 }' "$open_raw")"
+if [ "$with_open" = 0 ]; then
+	extra_targets="$extra_targets BENCH_OPEN=0"
+else
+	extra_targets="$extra_targets BENCH_OPEN_DURATION=$BENCH_OPEN_DURATION"
+	[ -z "${BENCH_OPEN_RATE:-}" ] || extra_targets="$extra_targets BENCH_OPEN_RATE=$BENCH_OPEN_RATE"
+fi
 
 date=$(date -u +'%Y-%m-%d %H:%M UTC')
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -351,17 +463,18 @@ section="$work/section.md"
 	bench_table "$raw" nginx direct
 	if [ "$with_tollgate" = 1 ]; then
 		echo
-		awk -v rn="$(bench_ratio "$raw" tollgate nginx 3)" -v cn="$(bench_ratio "$raw" tollgate nginx 7)" \
+		awk -v rn="$(bench_ratio "$raw" tollgate nginx 3)" -v pn="$(bench_ratio "$raw" tollgate nginx 5)" -v cn="$(bench_ratio "$raw" tollgate nginx 7)" \
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
-			printf "Tollgate/nginx: %.2f x the throughput at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios.\n", rn, cn, tc, nc, rd
+			printf "Tollgate/nginx: %.2f x the throughput and %.2f x the p99 at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios; the goals are in \"Targets\" below.\n", rn, pn, cn, tc, nc, rd
 		}'
 		for t in tollgate-signed tollgate-metered tollgate-validated tollgate-posted; do
 			grep -q " $t " "$raw" || continue
 			echo
 			awk -v t="$t" -v r="$(bench_ratio "$raw" "$t" tollgate 3)" -v c="$(bench_ratio "$raw" "$t" tollgate 7)" \
+				-v p="$(bench_ratio "$raw" "$t" tollgate 5)" -v pn="$(bench_ratio "$raw" "$t" nginx 5)" \
 				-v sc="$(bench_col "$raw" "$t" 7)" -v uc="$(bench_col "$raw" tollgate 7)" \
 				-v rs="$(awk -v t="$t" '$2 == t { printf "%s ", $3 }' "$raw")" -v ru="$(awk '$2 == "tollgate" { printf "%s ", $3 }' "$raw")" 'BEGIN {
-				printf "%s/tollgate: %.2f x the throughput (%s 0.90) at %.2f x the CPU per request (medians %.1f vs %.1f µs, %+.1f µs per request). Per-round req/s, %s: %sunsigned: %s(medians of per-round ratios).\n", t, r, (r >= 0.9 ? "≥" : "below"), c, sc, uc, sc - uc, t, rs, ru
+				printf "%s/tollgate: %.2f x the throughput and %.2f x the p99 (%.2f x nginx'"'"'s) at %.2f x the CPU per request (medians %.1f vs %.1f µs, %+.1f µs per request). Per-round req/s, %s: %sunsigned: %s(medians of per-round ratios).\n", t, r, p, pn, c, sc, uc, sc - uc, t, rs, ru
 			}'
 		done
 		if grep -q " tollgate-posted " "$raw" && grep -q " tollgate-validated " "$raw"; then
@@ -387,13 +500,22 @@ section="$work/section.md"
 		done
 	fi
 	echo
+	if [ -s "$open_raw" ]; then
+		echo "### Open loop"
+		echo
+		echo "vegeta $BENCH_VEGETA_VERSION pinned to CPU $BENCH_WRK_CPU sends each target $open_rate requests per second for ${BENCH_OPEN_DURATION}s ($([ -n "${BENCH_OPEN_RATE:-}" ] && echo "BENCH_OPEN_RATE" || echo "half of nginx's median req/s above")), on schedule whatever the answers' latency, after the rounds; signed targets get each request signed once. Latency runs from the moment a request was due (vegeta starts another worker rather than hold it back; a request it still sent late counts its lateness, whose p99 is \"vegeta late\") to its answer; percentiles are over every request (nearest rank); \"added p99\" is the target's p99 minus direct's. Answered req/s below the rate mean the target fell behind; sent req/s below 95 % of it, that vegeta did (starved of CPU): the run then measures vegeta more than the proxy, and the goal reads \"not measured\"."
+		echo
+		bench_open_table "$open_raw"
+		echo
+	fi
+	targets_table "$raw" "$open_raw"
 } >"$section"
 
 echo
 cat "$section"
 if [ -n "$invalid" ]; then
 	cp "$work/tollgate-signed.log" "$work/tollgate-metered.log" bench/out/
-	bench_die "a signed target answered something but 2xx, or was sent a request twice ($invalid see bench/out/bench-raw.txt and bench/out/tollgate-{signed,metered}.log): the run is invalid, docs/benchmarks.md left alone"
+	bench_die "a signed target answered something but 2xx, or was sent a request twice ($invalid see bench/out/bench-raw.txt, bench/out/bench-open-raw.txt and bench/out/tollgate-{signed,metered}.log): the run is invalid, docs/benchmarks.md left alone"
 fi
 if [ "$with_tollgate" = 1 ] && [ "${BENCH_NO_DOCS:-}" != 1 ]; then
 	bench_replace_section docs/benchmarks.md "Latest make bench" "$section"

@@ -26,22 +26,25 @@ fi
 echo "== go vet"
 go vet ./...
 
-# The interop suite (test/interop) tries curl and the Node.js SDKs. Where
-# one is missing and Debian's apt is at hand (as root), install it; without
-# curl, node or npm the suite skips those clients with a warning, which CI
-# must not.
+# The interop suite (test/interop) tries curl and the Node.js SDKs, and the
+# tests of the Redis counters (internal/limit/rediscounter, test/e2e) start
+# their own redis-server. Where one is missing and Debian's apt is at hand
+# (as root), install it; without curl, node or npm the interop suite skips
+# those clients with a warning, which CI must not; without redis-server the
+# Redis tests fail, saying so.
 missing=""
-for tool in curl node npm; do
+for tool in curl node npm redis-server; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "== installing$missing for test/interop"
+	echo "== installing$missing for the tests"
 	pkgs=""
 	for tool in $missing; do
 		case $tool in
 		curl) pkgs="$pkgs curl" ;;
 		node) pkgs="$pkgs nodejs" ;;
 		npm) pkgs="$pkgs npm" ;;
+		redis-server) pkgs="$pkgs redis-server" ;;
 		esac
 	done
 	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null || true
@@ -55,6 +58,24 @@ for tool in curl node npm; do
 		echo "test.sh: WARNING: $tool is not on PATH: test/interop will skip the clients that need it" >&2
 	fi
 done
+if ! command -v redis-server >/dev/null 2>&1; then
+	echo "test.sh: redis-server is not on PATH: the tests of the Redis counters will fail (Debian: apt-get install redis-server)" >&2
+fi
+
+# The store's PostgreSQL tests (internal/pgtest) start their own server
+# from the machine's initdb and postgres, which Debian keeps in
+# /usr/lib/postgresql/*/bin; without them those tests fail, saying so.
+# Where they are missing and apt is at hand (as root), install them.
+has_postgres() {
+	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+if ! has_postgres && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "== installing postgresql for the store's PostgreSQL tests"
+	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || true
+fi
+if ! has_postgres; then
+	echo "test.sh: WARNING: PostgreSQL's initdb is not installed (apt-get install postgresql): the PostgreSQL store tests will fail" >&2
+fi
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...

@@ -12,21 +12,26 @@
 //
 // Usage:
 //
-//	signreqs -n N -o FILE -host HOST [-key AK -secret SK] [-scheme S] URL
+//	signreqs -n N -o FILE -host HOST [-key AK -secret SK] [-scheme S] [-format F] URL
 //
 // URL gives the method's target (its path and query); HOST is the Host
 // header, signed, which the gateway routes by. The key and the secret
 // default to $TOLLGATE_ACCESS_KEY and $TOLLGATE_SECRET_KEY, as for
 // tollgate call.
 //
-// The file holds N requests, each framed as its length in bytes in decimal,
-// a newline, and the raw request (request line, headers, blank line, body).
+// With -format wrk (the default) the file holds N requests, each framed as
+// its length in bytes in decimal, a newline, and the raw request (request
+// line, headers, blank line, body), for bench/signed.lua. With -format
+// vegeta it holds N lines of vegeta's JSON target format (method, url,
+// header, body in base64), for the open-loop run: vegeta connects to URL's
+// host and sends the Host header of the line.
 package main
 
 import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -95,25 +100,62 @@ func (b *batch) request(i int) (*http.Request, error) {
 	return r, err
 }
 
-// write writes n framed requests to w.
-func (b *batch) write(w io.Writer, n int) error {
+// write writes n requests to w, each encoded by enc.
+func (b *batch) write(w io.Writer, n int, enc func(*bufio.Writer, *http.Request) error) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	var raw strings.Builder
 	for i := range n {
 		r, err := b.request(i)
 		if err != nil {
 			return err
 		}
-		raw.Reset()
-		if err := r.Write(&raw); err != nil {
-			return err
-		}
-		fmt.Fprintf(bw, "%d\n", raw.Len())
-		if _, err := bw.WriteString(raw.String()); err != nil {
+		if err := enc(bw, r); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// writeFramed writes r as bench/signed.lua reads it: its length, a
+// newline, and r on the wire.
+func writeFramed(w *bufio.Writer, r *http.Request) error {
+	var raw strings.Builder
+	if err := r.Write(&raw); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d\n", raw.Len())
+	_, err := w.WriteString(raw.String())
+	return err
+}
+
+// vegetaTarget is one line of vegeta's JSON target format
+// (github.com/tsenart/vegeta/v12/lib.Target), spelled out here so that
+// vegeta stays out of the product's go.mod.
+type vegetaTarget struct {
+	Method string      `json:"method"`
+	URL    string      `json:"url"`
+	Body   []byte      `json:"body,omitempty"`
+	Header http.Header `json:"header,omitempty"`
+}
+
+// writeVegeta writes r as one line of vegeta's JSON target format. The
+// Host travels as a header, which vegeta makes the request's Host; the
+// empty User-Agent stays, which keeps Go's client from adding its own, as
+// in the framed format.
+func writeVegeta(w *bufio.Writer, r *http.Request) error {
+	h := r.Header.Clone()
+	h["Host"] = []string{r.Host}
+	line, err := json.Marshal(vegetaTarget{Method: r.Method, URL: r.URL.String(), Header: h})
+	if err != nil {
+		return err
+	}
+	w.Write(line)
+	return w.WriteByte('\n')
+}
+
+// encoders are the file formats of -format.
+var encoders = map[string]func(*bufio.Writer, *http.Request) error{
+	"wrk":    writeFramed,
+	"vegeta": writeVegeta,
 }
 
 // randomPrefix returns 64 random bits in hex.
@@ -142,6 +184,7 @@ func run(args []string, stderr io.Writer) error {
 	scheme := fs.String("scheme", "JDCLOUD2-HMAC-SHA256", "signature scheme: "+strings.Join(auth.Names(), ", "))
 	region := fs.String("region", "cn-north-1", "credential scope region")
 	service := fs.String("service", "tollgate", "credential scope service")
+	format := fs.String("format", "wrk", "file format: wrk (framed, for bench/signed.lua) or vegeta (JSON targets)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -159,6 +202,10 @@ func run(args []string, stderr io.Writer) error {
 		return errors.New("-n must be at least 1")
 	case *key == "" || *secret == "":
 		return errors.New("a key and a secret are required (-key, -secret)")
+	}
+	enc, ok := encoders[*format]
+	if !ok {
+		return fmt.Errorf("unknown -format %s; one of wrk, vegeta", *format)
 	}
 	s, ok := auth.ByName(*scheme)
 	if !ok {
@@ -183,7 +230,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := b.write(f, *n); err != nil {
+	if err := b.write(f, *n, enc); err != nil {
 		f.Close()
 		return err
 	}

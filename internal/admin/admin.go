@@ -75,6 +75,11 @@ type Config struct {
 	// Debugger runs API debug calls through the data plane (debug.go);
 	// nil answers them with errcode.Unavailable.
 	Debugger Debugger
+	// TokenHash is the SHA-256 of the admin token, for a node of a
+	// cluster that accepts the token without holding it
+	// (docs/cluster.md); it is read only when Token is empty, which
+	// otherwise refuses every call.
+	TokenHash []byte
 }
 
 // server holds the state of the handlers.
@@ -126,6 +131,10 @@ func newServer(cfg Config) *server {
 		hashPassword: secret.HashPassword,
 	}
 	s.checkNoPassword = secret.CheckNoPassword
+	if cfg.Token == "" && len(cfg.TokenHash) == sha256.Size {
+		copy(s.tokenHash[:], cfg.TokenHash)
+		s.hasToken = true
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -22,16 +22,13 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/egress"
-	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
-	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/loader"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/reload"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 	"github.com/tollgate-gw/tollgate/internal/store"
-	"github.com/tollgate-gw/tollgate/internal/store/sqlite"
 	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
 
@@ -71,6 +68,12 @@ type Config struct {
 	// own HTTP/1.1 client, "std" net/http's Transport; "" keeps the
 	// process's default (h1, or TOLLGATE_UPSTREAM_CLIENT).
 	UpstreamClient string
+	// Counters, when set, is the URL of the Redis every node counts in
+	// (redis://HOST:PORT/DB); empty keeps the journaled in-memory counter
+	// in DataDir. ClusterNodes is the number of nodes expected to share it:
+	// while Redis is down each admits 1/ClusterNodes of a rate limit.
+	Counters     string
+	ClusterNodes int
 	// Zone is the time zone whose midnight resets daily quotas and
 	// delimits the days of usage reports and bills; nil is time.Local,
 	// as tollgate serve's --time-zone defaults to.
@@ -98,6 +101,11 @@ type Config struct {
 	WebSocketIdleTimeout time.Duration
 	WebSocketMaxDuration time.Duration
 
+	// Store names the configuration store: "" for SQLite in DataDir, or
+	// the postgres:// URL of a database the nodes of a cluster share
+	// (docs/cluster.md).
+	Store string
+
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
 	Stdout, Stderr io.Writer
@@ -111,7 +119,7 @@ type Server struct {
 	snapshots *snapshot.Holder
 	loader    *loader.Loader
 	accessLog *telemetry.AccessLog
-	counter   *limit.Memory
+	counter   counters
 	egress    *egress.Policy
 	upstream  *proxy.Upstream
 
@@ -154,7 +162,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		serveErr:  make(chan error, 2),
 		egress:    egress.New(cfg.BackendAllow),
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := telemetry.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	s.upstream = proxy.NewUpstream(s.egress)
+	s.upstream.ObserveConns(metrics.UpstreamConns())
 	ok := false
 	defer func() {
 		if !ok {
@@ -166,39 +181,34 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	if err := CheckDatabaseFile(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, sealer)
+	st, err := openStore(ctx, cfg, sealer)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.store = st
-	// The first start is the one that finds no admin token. The demo group
-	// is created before the token, so that a start that failed half-way
-	// is still a first start the next time.
-	token, err := loadToken(cfg.DataDir)
+	token, tokenHash, err := s.adminToken(ctx, st)
 	if err != nil {
 		return nil, err
-	}
-	if token == "" {
-		if cfg.Demo {
-			if err := seedDemo(ctx, st); err != nil && !errcode.Has(err, errcode.GroupNameRepeat) {
-				return nil, fmt.Errorf("create demo group: %w", err)
-			}
-		}
-		if token, err = createToken(cfg.DataDir); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(cfg.Stdout, "Admin token (shown once; kept in %s): %s\n", tokenPath(cfg.DataDir), token)
 	}
 	s.AdminToken = token
 	// One counter for both planes, journaled in the data directory: a
 	// nonce used on the admin API is refused on the data plane and the
 	// other way round, and a restart forgets none.
-	// Damaged or mismatched counters refuse the start (state.go).
-	if s.counter, err = openCounters(ctx, cfg.DataDir, st, s.log); err != nil {
-		return nil, fmt.Errorf("open counters: %w", err)
+	// Damaged or mismatched counters refuse the start (state.go). With
+	// --counters, they are in Redis instead, shared by every node
+	// (counters.go).
+	if cfg.Counters != "" {
+		c, err := openRedisCounters(ctx, cfg, st, s.log, reg)
+		if err != nil {
+			return nil, fmt.Errorf("open counters: %w", err)
+		}
+		s.counter = c
+	} else {
+		m, err := openCounters(ctx, cfg.DataDir, st, cfg.Store != "", s.log)
+		if err != nil {
+			return nil, fmt.Errorf("open counters: %w", err)
+		}
+		s.counter = m
 	}
 	if err := s.reconcilePurchases(ctx); err != nil {
 		return nil, err
@@ -209,12 +219,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics, err := telemetry.NewMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
 	if s.reloadMetrics, err = telemetry.NewReloadMetrics(reg); err != nil {
 		return nil, err
 	}
@@ -222,6 +226,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// arrive together share a reload, and a failed one is retried and
 	// reported (/readyz, the metrics) while the last snapshot serves.
 	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe})
+	if err := watchJournal(metrics, s.counter); err != nil {
+		return nil, err
+	}
 	if cfg.AccessLog {
 		s.accessLog = telemetry.NewAccessLog(cfg.Stdout, 0)
 		if err := metrics.WatchAccessLog(s.accessLog); err != nil {
@@ -257,6 +264,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		BaseDomain:   cfg.BaseDomain,
 		DataEndpoint: s.dataEndpoint,
 		Debugger:     debuggerOf(dataHandler),
+		// What a node that did not make the token knows of it.
+		TokenHash: tokenHash,
 	})
 
 	mux := http.NewServeMux()
@@ -307,7 +316,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go s.serve(s.data, s.dataLn)
 	go s.serve(s.admin, s.adminLn)
 	s.log.Info("tollgate started", "listen", s.dataLn.Addr().String(), "admin", s.adminLn.Addr().String(),
-		"data", cfg.DataDir, "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
+		"data", cfg.DataDir, "store", storeName(cfg.Store), "baseDomain", cfg.BaseDomain, "tls", cfg.TLSCert != "", "h2c", cfg.H2C)
 	ok = true
 	return s, nil
 }

@@ -75,7 +75,13 @@ func CheckDatabaseFile(dataDir string) error {
 // holds money whose spend they count. A damaged counters file is refused
 // by limit.OpenMemory (limit.CorruptError); a torn tail is cut off and
 // logged.
-func openCounters(ctx context.Context, dataDir string, st *sqlite.Store, log *slog.Logger) (*limit.Memory, error) {
+//
+// A store that nodes share (shared) is stamped by the first node, and
+// every node's counters take its id: counters kept with another store are
+// refused as with SQLite. A node's counters may be missing whatever money
+// the store holds: a node joining a cluster starts with none (until the
+// counters are shared too, each node counts on its own; docs/cluster.md).
+func openCounters(ctx context.Context, dataDir string, st configStore, shared bool, log *slog.Logger) (*limit.Memory, error) {
 	dir := filepath.Join(dataDir, CountersDir)
 	dbFile := filepath.Join(dataDir, sqlite.FileName)
 	dbID, err := st.DataID(ctx)
@@ -86,7 +92,18 @@ func openCounters(ctx context.Context, dataDir string, st *sqlite.Store, log *sl
 	if err != nil {
 		return nil, stateError(err)
 	}
+	if shared && dbID == "" && counterID == "" {
+		// Nodes starting together on a new store take one id.
+		if dbID, err = st.ClaimDataID(ctx, limit.NewDataID()); err != nil {
+			return nil, err
+		}
+	}
 	snapshot := filepath.Join(dir, "snapshot")
+	if shared && counterID != "" && counterID != dbID {
+		return nil, fmt.Errorf("the counters in %s were kept with another store (%s belongs to data directory %s, the store to %q): "+
+			"start this node on a data directory without counters (with the cluster's master key), or point --store at the store they were kept with",
+			dir, snapshot, counterID, dbID)
+	}
 	switch {
 	case dbID == "" && counterID != "":
 		return nil, &StateError{File: dbFile, Reason: "the database names no data directory, but " + snapshot +
@@ -99,7 +116,7 @@ func openCounters(ctx context.Context, dataDir string, st *sqlite.Store, log *sl
 	if err != nil {
 		return nil, err
 	}
-	if !has {
+	if !has && !shared {
 		subs, recharges, err := st.Money(ctx)
 		if err != nil {
 			return nil, err

@@ -24,6 +24,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Listen, "listen", ":8080", "data-plane `address`")
 	fs.StringVar(&cfg.AdminListen, "admin-listen", "127.0.0.1:9080", "admin API, metrics and health `address`")
 	fs.StringVar(&cfg.DataDir, "data", "./tollgate-data", "data `directory`: SQLite store and admin token")
+	fs.StringVar(&cfg.Store, "store", os.Getenv("TOLLGATE_STORE"), "configuration store: a postgres://USER@HOST:PORT/DB `URL` that the nodes of a cluster share (docs/cluster.md); the default is $TOLLGATE_STORE, else SQLite in --data")
 	fs.StringVar(&cfg.BaseDomain, "base-domain", "localhost", "groups are served at {groupId}[-test|-preview].`domain`")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate `file` for TLS on the data listener")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key `file` for TLS on the data listener")
@@ -39,6 +40,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.H2C, "h2c", false, "serve cleartext HTTP/2 (prior knowledge, as gRPC clients speak it) beside HTTP/1.1 on a data listener without TLS; with TLS, HTTP/2 is always offered")
 	fs.DurationVar(&cfg.WebSocketIdleTimeout, "websocket-idle-timeout", gateway.DefaultWebSocketIdleTimeout, "close a WebSocket tunnel once no byte went either way for this `duration`")
 	fs.DurationVar(&cfg.WebSocketMaxDuration, "websocket-max-duration", gateway.DefaultWebSocketMaxDuration, "close a WebSocket tunnel once it has been open this `duration`")
+	fs.StringVar(&cfg.Counters, "counters", "", "count rate limits, nonces, quotas, balances and usage in the Redis at this `URL` (redis://HOST:PORT/DB), shared by every node; empty: the journaled in-memory counter in --data (docs/cluster.md)")
+	fs.IntVar(&cfg.ClusterNodes, "cluster-nodes", 1, "nodes expected to share --counters: while Redis is down each node admits 1/`N` of every rate limit on its own")
 	zone := fs.String("time-zone", "Local", "IANA time `zone` (Asia/Shanghai, UTC) whose midnight resets daily quotas and delimits the days of usage and bills; Local is the machine's")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -51,6 +54,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.DefaultAPIQPS < 0 {
 		return exitUsage{"--default-api-qps cannot be negative"}
+	}
+	if cfg.ClusterNodes < 1 {
+		return exitUsage{"--cluster-nodes must be at least 1"}
 	}
 	if cfg.BodyTimeout < 0 || cfg.MinBodyRate < 0 {
 		return exitUsage{"--body-timeout and --min-body-rate cannot be negative"}
@@ -73,8 +79,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cfg.Zone = loc
 	cfg.Stdout, cfg.Stderr = stdout, stderr
 
-	// Off unless TOLLGATE_CPUPROFILE or TOLLGATE_MEMPROFILE names a file
-	// (docs/benchmarks.md, "Profiling").
+	// Off unless TOLLGATE_CPUPROFILE, TOLLGATE_MEMPROFILE or
+	// TOLLGATE_TRACE names a file (docs/benchmarks.md, "Profiling a
+	// server").
 	stopProfiles, err := telemetry.StartProfiles(os.Getenv)
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ var (
 		Text{"the API is not served over the request's protocol (HTTP or HTTPS)", "该API不支持请求所用的协议（HTTP或HTTPS）"},
 		general("FAILED_PRECONDITION", 400), "12001", "1107", "4600")
 	Busy = dataPlane("busy",
-		Text{"more requests are in flight than the gateway admits", "正在处理的请求数超过网关的承载上限"},
+		Text{"more requests are in flight than the gateway admits, or the counters a call needs (Redis) cannot be reached", "正在处理的请求数超过网关的承载上限，或调用所需的计数服务（Redis）不可达"},
 		general("UNAVAILABLE", 503), "10020", "1108", "6200")
 	RequestTooLarge = dataPlane("request_too_large",
 		Text{"the request's headers or body exceed the gateway's limits", "请求头或请求体超过网关的限制"},

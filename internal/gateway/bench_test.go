@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -127,8 +128,24 @@ func BenchmarkMock(b *testing.B) {
 
 // BenchmarkPipeline calls the handler directly with a recorder and a mock
 // backend, metrics and the access log on, so that only the pipeline and
-// the recorder allocate.
-func BenchmarkPipeline(b *testing.B) {
+// the recorder allocate. Stage timing is on, at its default rate.
+func BenchmarkPipeline(b *testing.B) { benchPipeline(b, 0) }
+
+// BenchmarkPipelineStageTiming is BenchmarkPipeline with stage timing
+// off, at its default rate (one call in 16) and on every call: the last
+// over "off" is what a timed call costs, the default over "off" what
+// each call pays on average.
+func BenchmarkPipelineStageTiming(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		every int
+	}{{"off", -1}, {"1in16", 0}, {"every", 1}} {
+		b.Run(bc.name, func(b *testing.B) { benchPipeline(b, bc.every) })
+	}
+}
+
+// benchPipeline is BenchmarkPipeline with Config.StageSampleEvery every.
+func benchPipeline(b *testing.B, every int) {
 	h := benchGateway(b, &model.Backend{Type: model.BackendMock, Body: `{"id":42}`})
 	m, err := telemetry.NewMetrics(prometheus.NewRegistry())
 	if err != nil {
@@ -136,7 +153,7 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	log := telemetry.NewAccessLog(io.Discard, 0)
 	defer log.Close()
-	gw := New(Config{Snapshots: h.holder, Metrics: m, AccessLog: log, MaxInFlight: 100})
+	gw := New(Config{Snapshots: h.holder, Metrics: m, AccessLog: log, MaxInFlight: 100, StageSampleEvery: every})
 	req := httptest.NewRequest("GET", "http://g-abc123.localhost/users/42?x=1", nil)
 	req.Header.Set("X-Request-Id", "bench-1")
 	b.ReportAllocs()
@@ -338,4 +355,40 @@ func BenchmarkPipelineQuota(b *testing.B) {
 			servePipelineSigned(b, h, gw, c.gid, signing{scheme: c.scheme, ak: c.ak})
 		})
 	}
+}
+
+// BenchmarkStageClock measures stage timing alone, outside the noise of a
+// whole call: "sample" is what every call pays to be picked or not (one
+// in 16 picked), "timed" what a picked call pays besides, for the 16
+// stages and the rest.
+func BenchmarkStageClock(b *testing.B) {
+	m, err := telemetry.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	stages := (&Gateway{}).pipeline()
+	for i := range stages {
+		stages[i].timer = m.StageTimer(stages[i].name)
+	}
+	s := newStageSampler(m, 0)
+	b.Run("sample", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			if s.sample() {
+				n++
+			}
+		}
+		if n == 0 && b.N >= 16 {
+			b.Fatal("no call sampled")
+		}
+	})
+	b.Run("timed", func(b *testing.B) {
+		for b.Loop() {
+			k := s.start(time.Now(), len(stages))
+			for i := range stages {
+				k.lap(i)
+			}
+			s.finish(k, stages)
+		}
+	})
 }

@@ -74,6 +74,10 @@ type Call struct {
 	// debug is set on a debug call (debug.go); nil on a client's.
 	debug *debugRun
 
+	// clock times the call's stages when it is sampled (stagetime.go);
+	// nil otherwise.
+	clock *stageClock
+
 	admitted    bool
 	upstreamErr bool
 	abort       bool

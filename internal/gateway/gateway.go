@@ -82,6 +82,12 @@ type Config struct {
 	// hold open, whatever the backend does.
 	WebSocketIdleTimeout time.Duration
 	WebSocketMaxDuration time.Duration
+	// StageSampleEvery is how many calls share one whose stages are
+	// timed into tollgate_stage_duration_seconds: one in every
+	// StageSampleEvery, rounded up to a power of two. 0 is
+	// DefaultStageSampleEvery (16); a negative value times none. With no
+	// Metrics, none is timed.
+	StageSampleEvery int
 }
 
 // Gateway is the data plane's http.Handler.
@@ -101,6 +107,8 @@ type Gateway struct {
 	wsIdle, wsMax time.Duration
 	closing       chan struct{}
 	closeOnce     sync.Once
+	// sampler picks the calls whose stages are timed; nil: none.
+	sampler *stageSampler
 }
 
 // New returns the data plane handler for cfg. The pipeline is built here,
@@ -147,24 +155,36 @@ func New(cfg Config) http.Handler {
 	g.closing = make(chan struct{})
 	g.calls.New = func() any { return &Call{pathBuf: make([]byte, 0, 256)} }
 	g.stages = g.pipeline()
+	if g.sampler = newStageSampler(cfg.Metrics, cfg.StageSampleEvery); g.sampler != nil {
+		for i := range g.stages {
+			g.stages[i].timer = cfg.Metrics.StageTimer(g.stages[i].name)
+		}
+	}
 	return g
 }
 
 // ServeHTTP runs the pipeline. Each stage runs in order until one fails;
 // the edge renders that error once, and the stages marked always (the
 // accounting) run whatever happened, a panic included (see runStages).
+// One call in Config.StageSampleEvery is timed, stage by stage.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := g.calls.Get().(*Call)
 	c.begin(w, r)
+	if g.sampler.sample() {
+		c.clock = g.sampler.start(c.Start, len(g.stages))
+	}
 	for i := 0; i < len(g.stages); {
 		i = g.runStages(c, i)
 	}
 	if c.body != nil {
 		c.body.end()
 	}
-	abort := c.abort
+	abort, clock := c.abort, c.clock
 	c.end()
 	g.calls.Put(c)
+	if clock != nil {
+		g.sampler.finish(clock, g.stages)
+	}
 	if abort {
 		// The status was sent and the body was cut: make the server drop
 		// the connection, so that the client cannot take what it got for

@@ -214,10 +214,20 @@ type marketHarness struct {
 
 func newMarketHarness(t testing.TB, cfg Config, zone *time.Location) *marketHarness {
 	t.Helper()
+	return newWrappedMarketHarness(t, cfg, zone, nil)
+}
+
+// newWrappedMarketHarness is newMarketHarness with the gateway counting
+// through wrap(ctr), when wrap is not nil.
+func newWrappedMarketHarness(t testing.TB, cfg Config, zone *time.Location, wrap func(limit.Counter) limit.Counter) *marketHarness {
+	t.Helper()
 	m := &marketHarness{backend: newMarketBackend(t), callers: marketCallers()}
 	var clock *fakeClock // set before the first request
 	m.ctr = limit.NewMemory(limit.Options{Clock: clockFunc(func() time.Time { return clock.Now() })})
 	cfg.Counter = m.ctr
+	if wrap != nil {
+		cfg.Counter = wrap(m.ctr)
+	}
 	m.harness = newCallersHarness(t, cfg, m.callers, marketPubs(m.backend.URL)...)
 	clock = m.clock
 	if zone != nil {

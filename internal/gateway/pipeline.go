@@ -1,5 +1,7 @@
 package gateway
 
+import "github.com/tollgate-gw/tollgate/internal/telemetry"
+
 // stage is one step of the request path. run returns nil to pass the call
 // on, or an error (an *errcode.Error, possibly wrapped) to refuse it: the
 // edge writes the error and the remaining stages are skipped, except those
@@ -8,6 +10,9 @@ type stage struct {
 	name   string
 	run    func(*Call) error
 	always bool
+	// timer records the stage's time on the calls that are timed
+	// (stagetime.go).
+	timer telemetry.StageTimer
 }
 
 // pipeline is the request path, in the order of docs/architecture.md ("The

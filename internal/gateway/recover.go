@@ -19,6 +19,9 @@ func (g *Gateway) runStages(c *Call, i int) (next int) {
 	defer func() {
 		if p := recover(); p != nil {
 			g.recovered(c, i, p)
+			if c.clock != nil {
+				c.clock.lap(i)
+			}
 			next = i + 1
 		}
 	}()
@@ -29,6 +32,9 @@ func (g *Gateway) runStages(c *Call, i int) (next int) {
 		}
 		if err := s.run(c); err != nil && c.Err == nil {
 			g.fail(c, err)
+		}
+		if c.clock != nil {
+			c.clock.lap(i)
 		}
 	}
 	return i

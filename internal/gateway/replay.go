@@ -52,9 +52,10 @@ func (g *Gateway) replay(c *Call) error {
 	switch {
 	case err != nil && !fresh:
 		// The nonce store did not answer: refuse rather than let a
-		// replay through. (A fresh answer with an error is the truth
-		// with a journal failure beside it: the nonce is remembered.)
-		return errcode.Wrap(errcode.Internal, err)
+		// replay through (503 when its server is down). A fresh answer
+		// with an error is the truth with a journal failure beside it:
+		// the nonce is remembered.
+		return counterFailed(err)
 	case !fresh:
 		return errcode.New(errcode.NonceReused, "")
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 )
 
@@ -28,7 +27,9 @@ func (g *Gateway) settle(c *Call) error {
 // succeeded, its counts are made to survive a crash: of the machine
 // (Sync) when it was billed (a paid package or a pay-per-call plan), of
 // the process (Flush) otherwise. An error returned means that could not
-// be done, and the caller must not be told of a success.
+// be done, and the caller must not be told of a success: 503 when the
+// counters' server is down (a charge not committed is not taken; its hold
+// expires), 500 when the gateway failed.
 //
 // Settling uses a context of its own: a client that went away must not
 // stop its holds being released, or a success being counted.
@@ -100,7 +101,7 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 		}
 	}
 	if failed != nil {
-		return errcode.Wrap(errcode.Internal, failed)
+		return counterFailed(failed)
 	}
 	return nil
 }

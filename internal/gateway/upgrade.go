@@ -49,7 +49,9 @@ func (g *Gateway) upgrade(c *Call, w http.ResponseWriter) error {
 	}
 	if res.Status == http.StatusSwitchingProtocols {
 		// The call ended well, whatever closed the tunnel: it was
-		// settled at the switch.
+		// settled at the switch. A tunnel's life is not a stage's
+		// time: the call stops being timed.
+		c.clock = nil
 		return nil
 	}
 	return err

@@ -15,7 +15,8 @@ import (
 )
 
 // The journal is an append-only log of records in numbered segment files
-// (journal-<seq>.log), written by one goroutine with group commit.
+// (journal-<seq>.log), written by one goroutine with group commit and made
+// durable by another.
 //
 // Each record is framed as
 //
@@ -30,26 +31,31 @@ import (
 // first; while one batch is being written the next one fills, so waiting
 // callers share writes.
 //
-// A write is made durable with an fsync only when it has to be: when a
-// Sync waits for it, at a rotation or the close, or when syncEvery has
-// passed since the last fsync. An fsync costs far more than a write, and
-// most records (usage of free calls, nonces) need to survive the process,
-// which a write achieves, more than the machine.
+// The writer never fsyncs: it hands each batch it wrote to the syncer
+// (syncer.go) and goes on writing. The syncer makes what was written
+// durable with an fsync only when it has to be: when a Sync waits for it,
+// at a rotation or the close, or when syncEvery has passed since the last
+// fsync. An fsync costs far more than a write (milliseconds, 100 ms on a
+// slow disk), and most records (usage of free calls, nonces) need to
+// survive the process, which a write achieves, more than the machine: a
+// caller that waits only for the write (Flush) never waits for an fsync.
 //
 // A crash loses only records not yet written: with kill -9, the pending
 // batch (at most delay's worth, unless flushed or synced); with a power
-// cut, anything not yet synced (at most syncEvery's worth). Every record
-// appended before a Sync that returned nil survives both. A segment is never
-// appended to after a restart; a torn tail is cut off when the journal is
-// opened, and any other damage refuses the open (readSegment).
+// cut, anything not yet synced (at most syncEvery's worth, plus the fsync
+// under way). Every record appended before a Sync that returned nil
+// survives both. A segment is never appended to after a restart; a torn
+// tail is cut off when the journal is opened, and any other damage refuses
+// the open (readSegment).
 type journal struct {
 	dir        string
 	id         string // the data directory's id, in each segment's header; none when ""
 	delay      time.Duration
 	syncEvery  time.Duration
 	maxRecords int
-	full       func() // called by the writer when a segment passes fullAt
-	fullAt     int64  // and again at each further multiple, until rotated
+	full       func()               // called by the writer when a segment passes fullAt
+	fullAt     int64                // and again at each further multiple, until rotated
+	syncFile   func(*os.File) error // (*os.File).Sync; tests make it slow
 
 	mu       sync.Mutex
 	buf      []byte // frames of the pending batch
@@ -57,23 +63,36 @@ type journal struct {
 	nrec     int
 	pending  *batch       // the batch buf will be written in
 	inflight *batch       // the batch being written, or nil
-	urgent   bool         // someone waits for pending
+	urgent   bool         // someone waits for pending to be written
 	wantSync bool         // someone waits for pending to be synced
-	dirty    bool         // written since the last fsync
 	rotate   chan rotated // set while a new segment is asked for
-	err      error        // the first write error; sticky
+	err      error        // the first write or fsync error; sticky
 	closed   bool
 
-	kick chan struct{} // wakes the writer; capacity 1
-	done chan struct{} // closed when the writer has exited
+	// Between the writer and the syncer, under mu.
+	unsynced   []syncItem // written, not yet taken by the syncer, in order
+	spareItems []syncItem // the syncer's last list, for reuse
+	syncNow    bool       // something in unsynced must be durable at once
+	syncing    bool       // the syncer is making a list durable
+	written    int64      // bytes written since the journal was opened
+	synced     int64      // bytes of written known to be durable
+	writerDone bool       // the writer has exited
+
+	kick     chan struct{} // wakes the writer; capacity 1
+	syncKick chan struct{} // wakes the syncer; capacity 1
+	done     chan struct{} // closed when the writer and the syncer have exited
 
 	// Owned by the writer.
 	f          *os.File
 	seq        uint64
 	size       int64
-	nextSignal int64     // the size at which to call full next
-	lastSync   time.Time // of the last fsync
-	fsyncs     atomic.Int64
+	nextSignal int64 // the size at which to call full next
+
+	// Owned by the syncer.
+	lastSync time.Time // the end of the last fsync
+	fsyncs   atomic.Int64
+
+	stats journalStats
 }
 
 // batch is a group of records written and synced together.
@@ -229,50 +248,77 @@ func openJournal(dir string, seq uint64, delay, syncEvery time.Duration, maxReco
 // openJournalOf is openJournal for the data directory id: each segment
 // begins with a header naming it.
 func openJournalOf(dir, id string, seq uint64, delay, syncEvery time.Duration, maxRecords int, fullAt int64, full func()) (*journal, error) {
+	return startJournal(journalConfig{dir: dir, id: id, seq: seq, delay: delay, syncEvery: syncEvery, maxRecords: maxRecords, fullAt: fullAt, full: full})
+}
+
+// journalConfig are the settings of a journal (see openJournal).
+type journalConfig struct {
+	dir, id          string
+	seq              uint64
+	delay, syncEvery time.Duration
+	maxRecords       int
+	fullAt           int64
+	full             func()
+	// syncFile makes a segment durable; (*os.File).Sync when nil. Tests
+	// replace it with a slow one.
+	syncFile func(*os.File) error
+}
+
+// startJournal opens a journal configured by c: its first segment, the
+// writer and the syncer.
+func startJournal(c journalConfig) (*journal, error) {
+	if c.syncFile == nil {
+		c.syncFile = (*os.File).Sync
+	}
 	j := &journal{
-		dir:        dir,
-		id:         id,
-		delay:      delay,
-		syncEvery:  syncEvery,
-		maxRecords: maxRecords,
-		fullAt:     fullAt,
-		full:       full,
+		dir:        c.dir,
+		id:         c.id,
+		delay:      c.delay,
+		syncEvery:  c.syncEvery,
+		maxRecords: c.maxRecords,
+		fullAt:     c.fullAt,
+		full:       c.full,
+		syncFile:   c.syncFile,
 		pending:    newBatch(),
 		kick:       make(chan struct{}, 1),
+		syncKick:   make(chan struct{}, 1),
 		done:       make(chan struct{}),
-		seq:        seq,
+		seq:        c.seq,
+		lastSync:   time.Now(),
 	}
-	if err := j.create(); err != nil {
+	f, size, err := j.create(c.seq)
+	if err != nil {
 		return nil, err
 	}
+	if err := syncDir(j.dir); err != nil {
+		f.Close()
+		return nil, err
+	}
+	j.f, j.size, j.nextSignal = f, size, j.fullAt
 	go j.run()
+	go j.syncer()
 	return j, nil
 }
 
-// create opens segment j.seq, new, writes its header and makes its name
-// durable. The header is written before any record, so a segment that
-// holds records has it; a crash before it leaves an empty or torn file,
-// which is cut off as a torn tail.
-func (j *journal) create() error {
-	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seq)), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+// create opens segment seq, new, and writes its header: the header is
+// written before any record, so a segment that holds records has it; a
+// crash before it leaves an empty or torn file, which is cut off as a torn
+// tail. The segment's name is not yet durable (syncDir).
+func (j *journal) create(seq uint64) (*os.File, int64, error) {
+	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(seq)), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	var size int64
 	if j.id != "" {
 		h := appendFrame(nil, appendSegmentHeader(nil, j.id))
 		if _, err := f.Write(h); err != nil {
 			f.Close()
-			return err
+			return nil, 0, err
 		}
 		size = int64(len(h))
 	}
-	if err := syncDir(j.dir); err != nil {
-		f.Close()
-		return err
-	}
-	j.f, j.size, j.nextSignal, j.lastSync = f, size, j.fullAt, time.Now()
-	return nil
+	return f, size, nil
 }
 
 // syncDir makes the creation, removal and renaming of files in dir durable.
@@ -299,7 +345,7 @@ func (j *journal) append(p []byte) error {
 		j.urgent = true
 		j.mu.Unlock()
 		j.wake()
-		<-b.done
+		<-b.written
 		j.mu.Lock()
 	}
 	if j.closed {
@@ -334,34 +380,60 @@ func (j *journal) sync(ctx context.Context) error {
 }
 
 // flush waits until every record appended before it is written to the
-// file: it survives the process, not the machine.
+// file: it survives the process, not the machine. It never waits for an
+// fsync.
 func (j *journal) flush(ctx context.Context) error {
 	return j.wait(ctx, false)
 }
 
 // wait waits for the batch holding the last record appended: until it is
-// durable if synced, until it is written otherwise.
+// durable if synced, until it is written otherwise. The time spent waiting
+// is counted in j.stats.
 func (j *journal) wait(ctx context.Context, synced bool) error {
+	h := &j.stats.flushWait
+	if synced {
+		h = &j.stats.syncWait
+	}
 	j.mu.Lock()
 	var b *batch
 	switch {
 	case len(j.buf) > 0:
 		b = j.pending
-		j.urgent = true
-		j.wantSync = j.wantSync || synced
-	case synced && (j.inflight != nil || j.dirty):
-		// What is written, or being written, may not be synced: the
-		// pending batch, empty, carries an fsync after it.
+		if synced {
+			j.wantSync = true
+		} else {
+			j.urgent = true
+		}
+	case j.closed:
+		// Nothing more will be written: what was is being made durable
+		// by the close, which a late waiter waits for.
+		j.mu.Unlock()
+		t0 := time.Now()
+		defer func() { h.observe(time.Since(t0)) }()
+		select {
+		case <-j.done:
+			j.mu.Lock()
+			defer j.mu.Unlock()
+			return j.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	case synced && (j.inflight != nil || j.written > j.synced):
+		// What is written, or being written, may not be synced yet: the
+		// pending batch, empty, is handed to the syncer after it.
 		b = j.pending
-		j.urgent, j.wantSync = true, true
+		j.wantSync = true
 	case j.inflight != nil:
 		b = j.inflight
 	}
 	err := j.err
 	j.mu.Unlock()
 	if b == nil {
+		h.observe(0)
 		return err
 	}
+	t0 := time.Now()
+	defer func() { h.observe(time.Since(t0)) }()
 	j.wake()
 	ch := b.written
 	if synced {
@@ -413,7 +485,8 @@ func (j *journal) removeBefore(seq uint64) error {
 	return syncDir(j.dir)
 }
 
-// close writes what is pending, stops the writer and closes the segment.
+// close writes what is pending, makes it durable, stops the writer and
+// the syncer and closes the segment.
 func (j *journal) close() error {
 	j.mu.Lock()
 	if j.closed {
@@ -430,38 +503,27 @@ func (j *journal) close() error {
 	return errors.Join(j.err, err)
 }
 
-// run is the writer.
+// run is the writer. It writes each batch, hands it to the syncer and
+// goes on with the next; it never waits for an fsync.
 func (j *journal) run() {
-	defer close(j.done)
+	defer func() {
+		j.mu.Lock()
+		j.writerDone = true
+		j.mu.Unlock()
+		j.wakeSyncer()
+	}()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	idle := time.NewTimer(time.Hour)
-	idle.Stop()
 	for {
 		j.mu.Lock()
 		for len(j.buf) == 0 && j.rotate == nil && !j.closed && !j.wantSync {
-			dirty := j.dirty
 			j.mu.Unlock()
-			if !dirty {
-				<-j.kick
-			} else {
-				// Written but not synced: sync it after syncEvery even
-				// if nothing else comes.
-				idle.Reset(time.Until(j.lastSync.Add(j.syncEvery)))
-				select {
-				case <-j.kick:
-					idle.Stop()
-				case <-idle.C:
-					j.mu.Lock()
-					j.wantSync = true
-					j.mu.Unlock()
-				}
-			}
+			<-j.kick
 			j.mu.Lock()
 		}
-		if len(j.buf) == 0 && j.rotate == nil && j.closed && !j.dirty {
+		if len(j.buf) == 0 && j.rotate == nil && !j.wantSync {
 			j.mu.Unlock()
-			return
+			return // closed, with nothing left to write
 		}
 		if !j.due() {
 			// Let the batch fill, up to delay after its first record.
@@ -490,16 +552,23 @@ func (j *journal) run() {
 		j.urgent, j.nrec = false, 0
 		rot := j.rotate
 		j.rotate = nil
-		sync := j.wantSync || rot != nil || j.closed || time.Since(j.lastSync) >= j.syncEvery
+		urgent := j.wantSync || rot != nil || j.closed
 		j.wantSync = false
+		err := j.err
 		j.mu.Unlock()
 
-		err := j.write(buf, b, sync)
-		if rot != nil {
-			if err == nil {
-				err = j.startNext()
+		items := [2]syncItem{{b: b, f: j.f}}
+		n := 0
+		if err == nil {
+			if err = j.write(buf); err == nil {
+				items[0].n = int64(len(buf))
 			}
-			rot <- rotated{seq: j.seq, err: err}
+		}
+		if rot != nil && err == nil {
+			items[1], err = j.startNext(rot)
+			if err == nil {
+				n = 1
+			}
 		}
 
 		j.mu.Lock()
@@ -511,22 +580,34 @@ func (j *journal) run() {
 		if cap(buf) <= 2*maxPending {
 			j.spare = buf[:0]
 		}
+		for _, it := range items[:1+n] {
+			j.written += it.n
+		}
+		j.unsynced = append(j.unsynced, items[:1+n]...)
+		j.syncNow = j.syncNow || urgent
+		err = j.err
 		j.mu.Unlock()
-		close(b.done)
+		close(b.written)
+		if rot != nil && n == 0 {
+			rot <- rotated{err: err} // no rotation to wait for
+		}
+		j.wakeSyncer()
 	}
 }
 
 // due reports whether the pending batch must be written now. j.mu is held.
+//
+// A batch only Sync waits for is due once the syncer is free: it could not
+// be fsynced earlier, and meanwhile the records of other Sync callers join
+// it, so that they share one write as they share one fsync.
 func (j *journal) due() bool {
-	return j.urgent || j.wantSync || j.nrec >= j.maxRecords || j.rotate != nil || j.closed
+	return j.urgent || (j.wantSync && !j.syncing) || j.nrec >= j.maxRecords || j.rotate != nil || j.closed
 }
 
-// write fills in the CRCs of the frames in buf, writes them, lets the
-// waiters of b.written go and, if sync, makes the file durable.
-func (j *journal) write(buf []byte, b *batch, sync bool) error {
-	if j.err != nil {
-		j.written(b, j.err)
-		return j.err
+// write fills in the CRCs of the frames in buf and writes them.
+func (j *journal) write(buf []byte) error {
+	if len(buf) == 0 {
+		return nil
 	}
 	for off := 0; off < len(buf); {
 		n := int(binary.LittleEndian.Uint32(buf[off:]))
@@ -534,30 +615,13 @@ func (j *journal) write(buf []byte, b *batch, sync bool) error {
 		binary.LittleEndian.PutUint32(buf[off+4:], crc32.Checksum(p, castagnoli))
 		off += frameHeader + n
 	}
-	if len(buf) > 0 {
-		if _, err := j.f.Write(buf); err != nil {
-			j.written(b, err)
-			return err
-		}
-		j.size += int64(len(buf))
-		j.mu.Lock()
-		j.dirty = true
-		j.mu.Unlock()
+	t0 := time.Now()
+	_, err := j.f.Write(buf)
+	j.stats.write.observe(time.Since(t0))
+	if err != nil {
+		return err
 	}
-	j.written(b, nil)
-	if sync {
-		j.mu.Lock()
-		dirty := j.dirty
-		j.dirty = false
-		j.mu.Unlock()
-		if dirty {
-			if err := j.f.Sync(); err != nil {
-				return err
-			}
-			j.fsyncs.Add(1)
-		}
-		j.lastSync = time.Now()
-	}
+	j.size += int64(len(buf))
 	if j.full != nil && j.size >= j.nextSignal {
 		// Again at the next multiple: if a compaction failed, the
 		// segment keeps growing and compaction is tried again.
@@ -567,20 +631,16 @@ func (j *journal) write(buf []byte, b *batch, sync bool) error {
 	return nil
 }
 
-// written records err as b's outcome so far and closes b.written.
-func (j *journal) written(b *batch, err error) {
-	j.mu.Lock()
-	b.err = err
-	j.mu.Unlock()
-	close(b.written)
-}
-
-// startNext closes the current segment, already synced, and creates the
-// next.
-func (j *journal) startNext() error {
-	if err := j.f.Close(); err != nil {
-		return err
+// startNext creates the next segment and makes it the one written to. The
+// current one is left to the syncer, which makes it durable, closes it
+// and makes the new one's name durable before it answers rot: the item
+// returned tells it to.
+func (j *journal) startNext(rot chan rotated) (syncItem, error) {
+	f, size, err := j.create(j.seq + 1)
+	if err != nil {
+		return syncItem{}, err
 	}
-	j.seq++
-	return j.create()
+	end := syncItem{f: j.f, next: f, n: size, rot: rot, seq: j.seq + 1}
+	j.f, j.seq, j.size, j.nextSignal = f, j.seq+1, size, j.fullAt
+	return end, nil
 }

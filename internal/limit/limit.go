@@ -22,37 +22,22 @@ import (
 // method is atomic on its own: it reads and changes its counters as one
 // step, whatever other callers do at the same time.
 //
-// Each method maps to one atomic operation of a Redis engine, which reads
-// the time with Redis TIME inside the script so that every gateway node
-// agrees on it. Keys are written below with k = Scope + ":" + ID in a hash
-// tag, so that a key's companions live in the same cluster slot:
+// Each method maps to one atomic operation of the Redis engine
+// (rediscounter), which reads the time with Redis TIME inside its scripts
+// so that every gateway node agrees on it. Keys carry the counter in a
+// hash tag, {scope:id}, so that a counter's keys live in one cluster slot:
 //
-//	Allow    allow.lua    KEYS: rl:{k} (hash: per, last slot, total, one
-//	                      field per counted slot). Drops slots older than the
-//	                      window, admits if total+n <= limit, HINCRBY the
-//	                      current slot, PEXPIRE the key to the window.
-//	Once     SET n:{k} 1 NX PX ttl (a single command, atomic by itself);
-//	                      Redis forgets the nonce when the TTL runs out.
-//	Reserve  reserve.lua  KEYS: q:{k} (hash: period, used, held, seq),
-//	                      q:{k}:h (zset hold id -> deadline), q:{k}:n (hash
-//	                      hold id -> n and period). ARGV: limit, n, hold, and
-//	                      for a daily period the instants of the local
-//	                      midnights around the client's clock (Lua has no
-//	                      time zone database); the script picks the period
-//	                      that TIME falls in. Purges expired holds, starts a
-//	                      new period if TIME passed its end, checks
-//	                      used+held+n <= limit, INCR seq, records the hold.
-//	Commit   commit.lua   same KEYS; removes the hold and, if it belongs to
-//	                      the current period, HINCRBY used n.
-//	Release  release.lua  same KEYS; removes the hold.
-//	Add      usage.lua    KEYS: u:{pin} (hash: field hour|key|group|api|env
-//	                      -> calls, ok, charged); the script takes the hour
-//	                      from TIME.
-//	Usage    HSCAN u:{pin} (SCAN u:* when no pin is given).
-//	Flush    nothing: a command has reached the server when it returns,
-//	                      so it survives this process.
-//	Sync     WAITAOF 1 0 timeout: returns when the node's append-only file
-//	                      holds everything this client wrote.
+//	Allow    allow.lua    rl:{k}, a hash of the window's slots.
+//	Once     SET n:{k} 1 NX PX ttl: Redis forgets the nonce after ttl.
+//	Reserve  reserve.lua  q:{k} (period, end, used, held), q:{k}:h (holds
+//	                      by deadline), q:{k}:n (their amounts); the node
+//	                      passes the local days around its clock (Lua has
+//	                      no zone database) and the script picks by TIME.
+//	Commit   settle.lua   the same keys; Release too.
+//	Add      usage.lua    u:{p:pin}:hour, the hour picked by TIME.
+//	Usage    HGETALL of the account's hours (SCAN for every account).
+//	Sync     nothing to wait for: Redis acknowledged every write, and its
+//	Flush    append-only file (appendfsync) decides what survives its crash.
 //
 // Every method takes a context and returns an error: the in-memory engine
 // fails only when its journal cannot be written, but a network engine fails
@@ -124,6 +109,11 @@ var (
 	ErrUnknownReservation = errors.New("limit: unknown or expired reservation")
 	// ErrClosed reports a call on a closed counter.
 	ErrClosed = errors.New("limit: closed")
+	// ErrUnavailable reports a counter that cannot be reached (a network
+	// engine whose server is down): nothing was counted, and the caller
+	// decides whether to let the call through. The gateway refuses calls
+	// that need a quota or money counted with 503, never 500.
+	ErrUnavailable = errors.New("limit: counters unavailable")
 )
 
 // Key names one counter: what is counted (Scope, such as "key", "user",

@@ -32,19 +32,26 @@ func newNonceSet(ttl, now int64) *nonceSet {
 }
 
 // rotate starts a new generation if the current one is ttl old.
+//
+// The new current generation is an empty map, not one sized for the last
+// generation's traffic: making a map of a million entries writes all of
+// its memory at once (tens of milliseconds where page faults are slow,
+// 180 ms for 2 Mi entries on the shared VM of docs/benchmarks.md), and the
+// insert that rotates would pay for it under the shard's mutex. Grown
+// from empty, a map splits one table of at most 1024 slots at a time, so
+// no insert pays more than that. Nor is the dropped map cleared and kept:
+// clearing keeps a map's peak size, and memory must follow the traffic
+// down after a spike.
 func (s *nonceSet) rotate(now int64) {
 	switch age := now - s.start; {
 	case age >= 2*s.ttl:
 		// Everything is older than ttl: forget it all.
 		s.prev = map[uint64]struct{}{}
-		s.cur = make(map[uint64]struct{}, len(s.cur))
+		s.cur = map[uint64]struct{}{}
 		s.start, s.prevStart = now, now
 	case age >= s.ttl:
-		// A fresh map, sized for the traffic of the generation that just
-		// ended, rather than the dropped map cleared: clearing keeps a
-		// map's peak size, and memory must follow the traffic down.
 		s.prev = s.cur
-		s.cur = make(map[uint64]struct{}, len(s.prev))
+		s.cur = map[uint64]struct{}{}
 		s.prevStart, s.start = s.start, now
 	}
 }

@@ -35,6 +35,12 @@ func (p Period) String() string {
 	return "daily/" + p.zone.String()
 }
 
+// Bounds returns the number of the period that t falls in and the instant
+// (unix nanoseconds) at which it ends, math.MaxInt64 for Total. Days are
+// numbered by their local date, as days since 1970-01-01. Engines other
+// than Memory use it so that every one starts a day at the same instant.
+func (p Period) Bounds(t time.Time) (id, end int64) { return p.bounds(t) }
+
 // bounds returns the number of the period that t falls in and the instant
 // (unix nanoseconds) at which it ends. A day is numbered by its local date,
 // as days since 1970-01-01; Total is period 0 and never ends.

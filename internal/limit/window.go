@@ -11,6 +11,12 @@ import (
 // (1.6%), and a key's state is a fixed (slots+1)*4 bytes whatever its rate.
 const slots = 64
 
+// WindowSlots is the number of sub-windows a rate's period is cut into,
+// for engines other than Memory: each must cut windows alike, into slots
+// of width ceil(Per/WindowSlots) counted from the Unix epoch, to make the
+// same decisions.
+const WindowSlots = slots
+
 // window is one key's sliding-window rate limit.
 //
 // Time is cut into slots of width w = ceil(Per/slots). Each admitted call
@@ -37,6 +43,10 @@ type window struct {
 	total int64 // the sum of count
 	count [slots + 1]uint32
 }
+
+// Check returns ErrInvalid, wrapped, when n calls of r can never be
+// counted: what Allow refuses before counting anything.
+func (r Rate) Check(n int64) error { return r.check(n) }
 
 // check reports whether r and n can ever be counted.
 func (r Rate) check(n int64) error {

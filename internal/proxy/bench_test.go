@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tollgate-gw/tollgate/internal/telemetry"
 )
 
 // The benchmarks below compare the designs considered for forwarding:
@@ -116,14 +119,21 @@ func BenchmarkForward(b *testing.B) {
 
 // BenchmarkForwardHandler calls each design's handler directly with a
 // recorder, so that only the proxy and the backend allocate.
+// handwritten-h1-observed is handwritten-h1 with the ConnObserver the
+// server gives it, tollgate_upstream_conn_wait_seconds's.
 func BenchmarkForwardHandler(b *testing.B) {
 	backend := backend50(b)
 	target, _ := url.Parse(backend.URL)
+	m, err := telemetry.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, d := range []struct {
 		name string
 		h    http.Handler
 	}{
 		{"handwritten-h1", forwarder(b, backend.URL, &H1Transport{})},
+		{"handwritten-h1-observed", forwarder(b, backend.URL, &H1Transport{ConnObserver: m.UpstreamConns()})},
 		{"handwritten-std", forwarder(b, backend.URL, Transport)},
 		{"reverseproxy-std", reverseProxy(target)},
 	} {

@@ -66,6 +66,13 @@ func (u *Upstream) For(origin egress.Origin) *Clients {
 	return defaultTenant
 }
 
+// ObserveConns makes o the ConnObserver of both origins' HTTP/1.1
+// clients. Call it before the first call through u.
+func (u *Upstream) ObserveConns(o ConnObserver) {
+	u.operator.H1.ConnObserver = o
+	u.tenant.H1.ConnObserver = o
+}
+
 // CloseIdleConnections closes the idle connections of both origins.
 func (u *Upstream) CloseIdleConnections() {
 	if u == nil {

@@ -223,6 +223,12 @@ func parseFields(s string, hint int, h http.Header, vals []string) (http.Header,
 		if colon <= 0 || !validToken(line[:colon]) {
 			return nil, malformed("header field " + quoteShort(line))
 		}
+		if strings.IndexByte(line, '\r') >= 0 {
+			// A CR inside a line (not ending it) is refused, as net/http
+			// refuses it: trimmed away as white space it would let two
+			// parsers read different heads (FuzzH1ResponseAgrees).
+			return nil, malformed("CR inside header field " + quoteShort(line[:colon]))
+		}
 		v := textproto.TrimString(line[colon+1:])
 		if !validFieldValue(v) {
 			return nil, malformed("value of header field " + quoteShort(line[:colon]))
@@ -306,32 +312,24 @@ func (c *h1Conn) frame(x *h1Response, req *http.Request, method string) error {
 	}
 	chunked := false
 	if te, ok := h["Transfer-Encoding"]; ok {
-		var last string
-		for _, v := range te {
-			for f := range strings.SplitSeq(v, ",") {
-				if f = textproto.TrimString(f); f == "" {
-					continue
-				}
-				if strings.EqualFold(last, "chunked") {
-					return malformed("Transfer-Encoding with chunked before the last coding")
-				}
-				last = f
-			}
+		if resp.ProtoMinor == 0 {
+			// HTTP/1.0 has no transfer codings: RFC 9112 (6.1) has the
+			// framing of such an answer treated as faulty, and net/http
+			// reads its body to the close while a decoder would read
+			// chunks.
+			return malformed("Transfer-Encoding in an HTTP/1.0 answer")
 		}
-		if last == "" {
-			return malformed("empty Transfer-Encoding")
+		// Only chunked is understood, alone, as net/http's Transport
+		// understands it: another coding would reach the client
+		// undecoded, its framing dropped with the hop-by-hop header, and
+		// a list is where two parsers come to disagree about the length
+		// (FuzzH1ResponseAgrees).
+		if len(te) != 1 || !strings.EqualFold(textproto.TrimString(te[0]), "chunked") {
+			return malformed("Transfer-Encoding " + quoteShort(strings.Join(te, ", ")) + ": only chunked is understood")
 		}
 		delete(h, "Transfer-Encoding")
-		if strings.EqualFold(last, "chunked") {
-			chunked = true
-			resp.TransferEncoding = []string{"chunked"}
-		} else {
-			// Another coding last: the body ends when the connection does
-			// (RFC 9112, 6.3).
-			resp.TransferEncoding = []string{last}
-			length = -1
-			keepAlive = false
-		}
+		chunked = true
+		resp.TransferEncoding = []string{"chunked"}
 		if _, ok := h["Content-Length"]; ok {
 			// Both framings: Transfer-Encoding wins, the length goes,
 			// and so does the connection (RFC 9112, 6.3).
@@ -377,28 +375,30 @@ func (c *h1Conn) frame(x *h1Response, req *http.Request, method string) error {
 	return nil
 }
 
-// parseContentLength parses the values of a Content-Length field; several
-// values (or a list) must all be the same number.
+// parseContentLength parses the values of a Content-Length field: each
+// line one decimal number, and several lines all the same number. A
+// comma-separated list is refused, as net/http's Transport refuses it,
+// though RFC 9110 lets a recipient take a list of equal numbers: a proxy
+// should not read a length where the clients behind it would not
+// (FuzzH1ResponseAgrees).
 func parseContentLength(values []string) (int64, bool) {
 	var n int64 = -1
 	for _, v := range values {
-		for f := range strings.SplitSeq(v, ",") {
-			f = textproto.TrimString(f)
-			if f == "" || len(f) > 18 {
-				return 0, false
-			}
-			var x int64
-			for i := 0; i < len(f); i++ {
-				if f[i] < '0' || f[i] > '9' {
-					return 0, false
-				}
-				x = x*10 + int64(f[i]-'0')
-			}
-			if n >= 0 && x != n {
-				return 0, false
-			}
-			n = x
+		f := textproto.TrimString(v)
+		if f == "" || len(f) > 18 {
+			return 0, false
 		}
+		var x int64
+		for i := 0; i < len(f); i++ {
+			if f[i] < '0' || f[i] > '9' {
+				return 0, false
+			}
+			x = x*10 + int64(f[i]-'0')
+		}
+		if n >= 0 && x != n {
+			return 0, false
+		}
+		n = x
 	}
 	return n, n >= 0
 }
@@ -607,9 +607,15 @@ func (b *h1Body) line(block bool) ([]byte, error) {
 		}
 		return nil, err
 	}
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
+	// RFC 9112 lets a header line end in a bare LF, but not a line of
+	// chunked framing (erratum 7633); net/http refuses it too, and a CR
+	// anywhere but before the LF (FuzzH1ResponseAgrees).
+	if n := len(line); n < 2 || line[n-2] != '\r' {
+		return nil, malformed("chunked line ends with a bare LF")
+	}
+	line = line[:len(line)-2]
+	if bytes.IndexByte(line, '\r') >= 0 {
+		return nil, malformed("CR inside a chunked line")
 	}
 	return line, nil
 }
@@ -629,7 +635,14 @@ func (c *h1Conn) readTrailerSection(limit int) (string, error) {
 			}
 			return "", err
 		}
-		if len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
+		if len(line) < 2 || line[len(line)-2] != '\r' {
+			// The trailer section ends a chunked body, whose framing
+			// takes no bare LF (erratum 7633); net/http refuses one at
+			// the end of the body, and wants the section to end in
+			// CRLF CRLF (FuzzH1ResponseAgrees).
+			return "", malformed("trailer section line ends with a bare LF")
+		}
+		if len(line) == 2 {
 			if b == nil {
 				return "", nil
 			}

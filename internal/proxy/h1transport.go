@@ -113,9 +113,21 @@ type H1Transport struct {
 	// when DialContext is nil: the egress policy's check of the resolved
 	// address (egress.Policy.Control).
 	Control func(network, address string, c syscall.RawConn) error
+	// ConnObserver, if not nil, is told of every connection a call
+	// takes: how long the call waited for it, and whether it was reused.
+	ConnObserver ConnObserver
 
 	mu    sync.RWMutex
 	hosts map[string]*h1Host
+}
+
+// ConnObserver is told how each call of an H1Transport got its
+// connection: wait is the time from asking for one to having it, taken
+// from the idle pool (reused) or dialled. A call sent again on a fresh
+// connection, after its pooled one turned out closed, is told twice.
+// Observers are called on the request path, and must be quick.
+type ConnObserver interface {
+	ObserveConn(wait time.Duration, reused bool)
 }
 
 // h1Host holds the idle connections to one host:port.
@@ -486,7 +498,14 @@ func (t *H1Transport) roundTrip(req *http.Request, addr string, headTimeout time
 			closeBody(body)
 			return nil, err
 		}
+		asked := now
+		if fresh && t.ConnObserver != nil {
+			asked = time.Now()
+		}
 		c, err := t.getConn(ctx, addr, now, deadline, fresh)
+		if err == nil && t.ConnObserver != nil {
+			t.ConnObserver.ObserveConn(time.Since(asked), c.reused)
+		}
 		if err != nil {
 			closeBody(body)
 			switch {

@@ -21,7 +21,8 @@ import (
 // deployed, a user's password) are not logged. Versions grow by commit
 // order: once a reader has seen version v, no change numbered v or lower
 // commits after it (an engine with concurrent writers must serialize
-// them, as the SQLite store's single writer does). Old entries are
+// them: SQLite's single writer connection does, and so does the advisory
+// lock every PostgreSQL write transaction takes first). Old entries are
 // pruned; a reader that fell behind them reloads in full.
 type ChangeLog interface {
 	// Changes returns the units changed after version since, and the

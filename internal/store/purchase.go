@@ -40,7 +40,9 @@ type Purchases interface {
 	// returned as it is. Then it stores the subscription, ending the
 	// pin's current one to the group, and a pending purchase naming it,
 	// and commits. The purchase stays pending until FinishPurchase or
-	// CancelPurchase.
+	// CancelPurchase. Purchases run one at a time, whatever the process
+	// making them: hold is never called beside another purchase's hold,
+	// and sees what every purchase before it committed.
 	Purchase(ctx context.Context, pin, planID string, hold func(price model.Money) error) (model.Subscription, PendingPurchase, error)
 	// FinishPurchase settles a pending purchase whose money was charged:
 	// it only forgets it. An unknown id is not an error.

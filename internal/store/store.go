@@ -1,9 +1,9 @@
 // Package store defines where Tollgate keeps its configuration: groups,
 // APIs, backends, revisions and deployments, and who may call them:
 // accounts, users, roles, keys, authorizations and the blacklist. Store is
-// the seam; package
-// sqlite is the embedded implementation, and every implementation must pass
-// the conformance suite in package storetest.
+// the seam; packages sqlite (embedded) and postgres (shared by the nodes of
+// a cluster) implement it, both on package sqlstore, and every
+// implementation must pass the conformance suite in package storetest.
 //
 // The business rules live behind this interface, inside the write
 // transaction that makes the change, so that two admin requests racing each

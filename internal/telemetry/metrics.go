@@ -25,6 +25,12 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 //	tollgate_business_errors_total{group,api,environment,code}
 //	tollgate_inflight_requests
 //	tollgate_request_bodies_cut_total{reason}
+//	tollgate_stage_duration_seconds{stage}       (stages.go)
+//	tollgate_upstream_conn_wait_seconds{conn}    (conns.go)
+//	tollgate_upstream_conns_total{conn}
+//
+// and, once watched, tollgate_access_log_dropped_total (WatchAccessLog) and
+// the counters journal's histograms (WatchJournal).
 //
 // A request the gateway could not place has empty group, api or environment
 // labels; status 499 with code CANCELLED is a client that went away.
@@ -35,6 +41,8 @@ type Metrics struct {
 	upstreamErrors *prometheus.CounterVec
 	businessErrors *prometheus.CounterVec
 	bodiesCut      *prometheus.CounterVec
+	stages         *prometheus.HistogramVec
+	upstreamConns  *UpstreamConns
 	inflight       atomic.Int64
 	reg            prometheus.Registerer
 
@@ -68,13 +76,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "tollgate_business_errors_total",
 			Help: "Calls the backend answered with a business error (X-Tollgate-Error), by the code it raised.",
 		}, []string{"group", "api", "environment", "code"}),
-		bodiesCut: newBodiesCut(),
+		bodiesCut:     newBodiesCut(),
+		stages:        newStageDurations(),
+		upstreamConns: newUpstreamConns(),
 	}
 	inflight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tollgate_inflight_requests",
 		Help: "Requests being served right now.",
 	}, func() float64 { return float64(m.inflight.Load()) })
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.upstreamErrors, m.businessErrors, m.bodiesCut, inflight} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstream, m.upstreamErrors, m.businessErrors, m.bodiesCut,
+		m.stages, m.upstreamConns.waitVec, m.upstreamConns.connsVec, inflight} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func newMetrics(t testing.TB) (*Metrics, *prometheus.Registry) {
@@ -112,4 +113,28 @@ func TestSeriesConcurrent(t *testing.T) {
 	if total != 800 {
 		t.Errorf("total = %v, want 800", total)
 	}
+}
+
+// gatherHistogram returns the histogram of the metric name whose label
+// has value, failing the test when there is none.
+func gatherHistogram(t *testing.T, reg *prometheus.Registry, name, label, value string) *dto.Histogram {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					return m.GetHistogram()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{%s=%q}", name, label, value)
+	return nil
 }

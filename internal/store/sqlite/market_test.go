@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/store/sqlstore"
 )
 
 // TestMarketMigration upgrades a database of schema version 3, the last
@@ -21,21 +22,8 @@ func TestMarketMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	all, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range all {
-		if m.version > 3 {
-			break
-		}
-		if err := apply(ctx, db, m); err != nil {
-			t.Fatalf("migration %s: %v", m.name, err)
-		}
+	if err := sqlstore.MigrateTo(ctx, engine, db, 3); err != nil {
+		t.Fatalf("migrations up to 3: %v", err)
 	}
 	for _, q := range []string{
 		`INSERT INTO accounts (pin, name, status, created_at, updated_at) VALUES ('acme', 'acme', 'active', 1, 1)`,

@@ -2,12 +2,16 @@ package sqlite
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/secret"
 	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/store/sqlstore"
 	"github.com/tollgate-gw/tollgate/internal/store/storetest"
 )
 
@@ -67,16 +71,16 @@ func TestMigrationsRunOnce(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer s.Close()
-	all, err := loadMigrations()
+	all, err := sqlstore.Migrations("sqlite")
 	if err != nil {
-		t.Fatalf("loadMigrations: %v", err)
+		t.Fatalf("Migrations: %v", err)
 	}
 	var n, last int
 	if err := s.reader.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &last); err != nil {
 		t.Fatalf("schema_migrations: %v", err)
 	}
-	if n != len(all) || last != all[len(all)-1].version {
-		t.Errorf("schema_migrations: got %d rows up to %d, want %d up to %d", n, last, len(all), all[len(all)-1].version)
+	if n != len(all) || last != all[len(all)-1].Version {
+		t.Errorf("schema_migrations: got %d rows up to %d, want %d up to %d", n, last, len(all), all[len(all)-1].Version)
 	}
 }
 
@@ -108,5 +112,26 @@ func TestPragmas(t *testing.T) {
 	}
 	if _, err := s.reader.Exec(`DELETE FROM groups`); err == nil {
 		t.Errorf("a reader connection accepted a write")
+	}
+}
+
+// TestRefusesNewerSchema: a database that a newer Tollgate migrated
+// further than this build knows is refused at start, saying so.
+func TestRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, testSealer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := sqlstore.Migrations("sqlite")
+	future := all[len(all)-1].Version + 1
+	if _, err := s.writer.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future.sqlite.sql', 0)`, future); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(ctx, dir, testSealer(t))
+	if !errors.Is(err, sqlstore.ErrNewerSchema) || !strings.Contains(err.Error(), fmt.Sprintf("version %d", future)) {
+		t.Errorf("Open of a schema at version %d: got %v, want ErrNewerSchema naming the version", future, err)
 	}
 }

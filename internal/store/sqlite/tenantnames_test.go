@@ -9,6 +9,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/store/sqlstore"
 )
 
 // TestTenantNamesMigration opens a database written before names became
@@ -28,19 +29,8 @@ func TestTenantNamesMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	all, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range all {
-		if m.version <= 4 {
-			if err := apply(ctx, db, m); err != nil {
-				t.Fatalf("%s: %v", m.name, err)
-			}
-		}
+	if err := sqlstore.MigrateTo(ctx, engine, db, 4); err != nil {
+		t.Fatalf("migrations up to 4: %v", err)
 	}
 	for _, q := range []string{
 		`INSERT INTO accounts (pin, name, status, created_at, updated_at) VALUES ('a', 'a', 'active', 1, 1), ('b', 'b', 'active', 1, 1)`,

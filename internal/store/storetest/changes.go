@@ -245,3 +245,43 @@ func filter[T any](list []T, keep func(T) bool) []T {
 	}
 	return out
 }
+
+// ChangeLogPrunes checks that the change log keeps its last 100,000
+// entries, and that a reader behind the pruned ones is told to reload in
+// full rather than given a partial list. logMany must log n changes of
+// pins in one transaction, as many writes would, straight into the
+// engine's change table; count returns how many entries it holds. The
+// store must be new.
+func ChangeLogPrunes(t *testing.T, s store.Store, logMany func(n int) error, count func() (int, error)) {
+	t.Helper()
+	mustAccount(t, s, "behind")
+	c, err := s.Changes(ctx, 0)
+	if err != nil || c.Full || len(c.Pins) != 1 {
+		t.Fatalf("Changes(0) after one write = %+v, %v; want the account", c, err)
+	}
+	early := c.Version
+	if err := logMany(101000); err != nil {
+		t.Fatal(err)
+	}
+	n, err := count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 101000 {
+		t.Errorf("the log holds %d changes after 101,001, want the oldest pruned", n)
+	}
+	c, err = s.Changes(ctx, early)
+	if err != nil || !c.Full {
+		t.Errorf("Changes(%d), behind the pruned entries, = %+v, %v; want Full", early, c, err)
+	}
+	recent := c.Version - 10
+	c, err = s.Changes(ctx, recent)
+	if err != nil || c.Full || len(c.Pins) == 0 {
+		t.Errorf("Changes(%d), within the log, = %+v, %v; want the pins changed since", recent, c, err)
+	}
+}
+
+// LogManySQL logs changes of pins, as many as its %d (fmt.Sprintf), in
+// SQL that both engines run: logMany of ChangeLogPrunes.
+const LogManySQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+	INSERT INTO changes (kind, id) SELECT 'pin', 'p' || (i %% 7) FROM n`

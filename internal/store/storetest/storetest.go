@@ -7,7 +7,8 @@
 //
 // It checks the behaviour the admin API and the data plane rely on: ids,
 // pagination, every business rule with its exact condition, cascades,
-// snapshots, LoadPublished, and that concurrent writes all succeed.
+// snapshots, LoadPublished, that concurrent writes all succeed, and that
+// purchases and recharges run one at a time.
 package storetest
 
 import (
@@ -72,6 +73,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentSubscriptions", testConcurrentSubscriptions},
 		{"Recharges", testRecharges},
 		{"ConcurrentRecharges", testConcurrentRecharges},
+		{"ConcurrentRechargesAtMax", testConcurrentRechargesAtMax},
+		{"Purchases", testPurchases},
+		{"ConcurrentPurchases", testConcurrentPurchases},
 		{"AuthorizationQuotas", testAuthorizationQuotas},
 		{"GroupStatus", testGroupStatus},
 		{"GroupErrors", testGroupErrors},
