@@ -1,10 +1,10 @@
 # Tollgate's everyday commands. `make help` lists them.
 GO ?= go
 
-.PHONY: help build run test lint fuzz bench clean
+.PHONY: help build run test lint fuzz bench bench-scale clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 # The version and the commit `tollgate version` prints, from git; "devel"
 # and "unknown" outside a git checkout. GOFLAGS=-buildvcs=false builds
@@ -32,6 +32,9 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 
 bench: ## load benchmark: backend direct vs nginx vs Tollgate, writes docs/benchmarks.md
 	./scripts/bench.sh
+
+bench-scale: build ## one node at 1,000 groups and 100,000 keys: admin writes, reloads, RSS (BENCH_SCALE_FLAGS, e.g. -load 8s)
+	$(GO) run ./bench/scale -bin bin/tollgate $(BENCH_SCALE_FLAGS)
 
 clean: ## remove build output
 	rm -rf bin

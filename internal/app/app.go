@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -24,7 +23,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/admin"
 	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
-	"github.com/tollgate-gw/tollgate/internal/model"
+	"github.com/tollgate-gw/tollgate/internal/loader"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/reload"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -118,6 +117,7 @@ type Server struct {
 	log       *slog.Logger
 	store     store.Store
 	snapshots *snapshot.Holder
+	loader    *loader.Loader
 	accessLog *telemetry.AccessLog
 	counter   counters
 	egress    *egress.Policy
@@ -213,6 +213,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.reconcilePurchases(ctx); err != nil {
 		return nil, err
 	}
+	s.loader = loader.New(st, s.snapshots, snapshot.Options{Base: cfg.BaseDomain, Zone: cfg.Zone,
+		Upstream: s.upstream, Logger: s.log}, nil)
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -348,54 +350,22 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-// reload compiles a new snapshot from the store and swaps it in. It runs
-// once at the start, then only from s.reloads, one at a time, so that an
-// older configuration never replaces a newer one.
+// reload brings the snapshot up to date with the store and swaps it in:
+// the first time, and whenever the change log cannot say what changed, by
+// compiling everything; otherwise by patching what the writes since the
+// last reload changed (package loader). It runs once at the start, then
+// only from s.reloads, one at a time, so that an older configuration never
+// replaces a newer one.
 func (s *Server) reload(ctx context.Context) error {
-	pubs, err := s.store.LoadPublished(ctx)
+	st, err := s.loader.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("load published configuration: %w", err)
+		return err
 	}
-	groups, _, err := s.store.ListGroups(ctx, store.Page{Number: 1, Size: math.MaxInt32})
-	if err != nil {
-		return fmt.Errorf("load groups: %w", err)
-	}
-	pubs = withUndeployed(pubs, groups)
-	callers, err := s.store.LoadCallers(ctx)
-	if err != nil {
-		return fmt.Errorf("load callers: %w", err)
-	}
-	policies, err := s.store.LoadPolicies(ctx)
-	if err != nil {
-		return fmt.Errorf("load policies: %w", err)
-	}
-	if err := s.snapshots.Update(snapshot.Options{Base: s.cfg.BaseDomain, Policies: policies, Zone: s.cfg.Zone,
-		Upstream: s.upstream, Logger: s.log}, pubs, callers); err != nil {
-		return fmt.Errorf("compile snapshot: %w", err)
+	if st.PatchFallback != nil {
+		s.log.Warn("a configuration patch was refused; the full reload that replaced it succeeded",
+			"err", st.PatchFallback)
 	}
 	return nil
-}
-
-// withUndeployed adds an entry with no revision for each environment of
-// each group that serves nothing, so that the data plane knows the group
-// and answers in its dialect.
-func withUndeployed(pubs []model.Published, groups []model.Group) []model.Published {
-	type key struct {
-		group string
-		env   model.Environment
-	}
-	have := make(map[key]bool, len(pubs))
-	for _, p := range pubs {
-		have[key{p.Group.ID, p.Environment}] = true
-	}
-	for _, g := range groups {
-		for _, env := range model.Environments {
-			if !have[key{g.ID, env}] {
-				pubs = append(pubs, model.Published{Group: g, Environment: env})
-			}
-		}
-	}
-	return pubs
 }
 
 // Shutdown stops accepting, waits for in-flight requests until ctx is done,

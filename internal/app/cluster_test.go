@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/limit"
+	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/pgtest"
 	"github.com/tollgate-gw/tollgate/internal/secret"
 )
@@ -193,5 +194,58 @@ func TestNodesInitialiseTogether(t *testing.T) {
 		if code, groups := groupNames(t, s, tokens[0]); code != http.StatusOK || len(groups) != 1 {
 			t.Errorf("node %d: GET /v1/groups with the token: got %d %v, want 200 and the demo group once", i, code, groups)
 		}
+	}
+}
+
+// TestNodeReloadPatchesOthersChanges: a group created through one node
+// is not served by another until that one reloads (nothing propagates
+// it), and its reload then reads it from the shared change log as a
+// patch of that group, not a full load.
+func TestNodeReloadPatchesOthersChanges(t *testing.T) {
+	dsn := pgtest.Start(t)
+	root := t.TempDir()
+	dirA, dirB := filepath.Join(root, "a"), filepath.Join(root, "b")
+	a, err := node(t, dsn, dirA, true)
+	if err != nil {
+		t.Fatalf("first node: %v", err)
+	}
+	copyFile(t, dirA, dirB, secret.KeyFileName)
+	b, err := node(t, dsn, dirB, true)
+	if err != nil {
+		t.Fatalf("second node: %v", err)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, "http://"+a.AdminAddr().String()+"/v1/groups",
+		strings.NewReader(`{"name":"made-on-a","dialect":"jdcloud","language":"en"}`))
+	req.Header.Set("Authorization", "Bearer "+a.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		GroupID string `json:"groupId"`
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || created.GroupID == "" {
+		t.Fatalf("POST /v1/groups on the first node: %d %+v, want 201 and the group's id", resp.StatusCode, created)
+	}
+	if _, ok := a.snapshots.Load().Env(created.GroupID, model.EnvTest); !ok {
+		t.Errorf("the first node does not serve the group it created")
+	}
+	if _, ok := b.snapshots.Load().Env(created.GroupID, model.EnvTest); ok {
+		t.Errorf("the second node serves the group before it reloaded; nothing propagates changes yet")
+	}
+
+	st, err := b.loader.Load(context.Background())
+	if err != nil {
+		t.Fatalf("second node's reload: %v", err)
+	}
+	if st.Full || st.Groups != 1 || st.Pins != 0 {
+		t.Errorf("second node's reload: %+v, want a patch of the one group made on the first node", st)
+	}
+	if _, ok := b.snapshots.Load().Env(created.GroupID, model.EnvTest); !ok {
+		t.Errorf("the second node does not serve the group after its reload")
 	}
 }

@@ -131,6 +131,7 @@ type Store interface {
 	Market
 	Purchases
 	GroupErrors
+	ChangeLog
 
 	// LoadCallers returns, from one consistent read, everything the data
 	// plane needs to know of who calls: every account, user, role,

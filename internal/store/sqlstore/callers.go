@@ -27,7 +27,7 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 		if c.Roles, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles ORDER BY created_at, pin, name`); err != nil {
 			return err
 		}
-		if c.Keys, err = s.loadKeys(ctx, tx, at); err != nil {
+		if c.Keys, err = s.loadKeys(ctx, tx, at, nil); err != nil {
 			return err
 		}
 		if c.Authorizations, err = queryAuthorizations(ctx, tx, `SELECT `+authorizationColumns+` FROM authorizations
@@ -37,7 +37,7 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 		if c.Blacklist, err = queryBlacklist(ctx, tx, `SELECT `+blacklistColumns+` FROM blacklist ORDER BY created_at, id`); err != nil {
 			return err
 		}
-		c.Market, err = loadMarket(ctx, tx)
+		c.Market, err = loadMarket(ctx, tx, nil)
 		return err
 	})
 	if err != nil {
@@ -46,17 +46,29 @@ func (s *Store) LoadCallers(ctx context.Context) (model.Callers, error) {
 	return c, nil
 }
 
-// loadKeys returns every key that can still sign at at, with its secrets
-// opened; a previous secret only while its grace lasts.
-func (s *Store) loadKeys(ctx context.Context, tx querier, at time.Time) ([]model.Key, error) {
+// loadKeys returns every key of pins (nil: of every account) that can
+// still sign at at, with its secrets opened; a previous secret only while
+// its grace lasts.
+func (s *Store) loadKeys(ctx context.Context, tx querier, at time.Time, pins []string) ([]model.Key, error) {
+	where, args := whereIn("pin", pins)
+	if where == "" {
+		where = "WHERE TRUE"
+	}
+	// Sized first: growing a slice of 100,000 keys by appending costs
+	// more than the count.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM keys `+where, args...).Scan(&n); err != nil {
+		return nil, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+`, secret,
 			CASE WHEN previous_expires > ? THEN previous_secret END
-		FROM keys WHERE expires = 0 OR expires > ? ORDER BY created_at, access_key`, at.UnixMicro(), at.UnixMicro())
+		FROM keys `+where+` AND (expires = 0 OR expires > ?) ORDER BY created_at, access_key`,
+		append(append([]any{at.UnixMicro()}, args...), at.UnixMicro())...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	keys := []model.Key{}
+	keys := make([]model.Key, 0, n)
 	for rows.Next() {
 		var k model.Key
 		var sealed, previous []byte

@@ -100,10 +100,10 @@ func (s *Store) DeleteGroupError(ctx context.Context, groupID, code string) erro
 	})
 }
 
-// loadGroupErrors returns every group's codes, by group id, for
-// LoadPublished.
-func loadGroupErrors(ctx context.Context, q querier) (map[string][]model.GroupError, error) {
-	list, err := queryGroupErrors(ctx, q, `SELECT `+groupErrorColumns+` FROM group_errors ORDER BY group_id, created_at, code`)
+// loadGroupErrors returns the codes of the groups where selects (see
+// whereIn), by group id, for LoadPublished and LoadPart.
+func loadGroupErrors(ctx context.Context, q querier, where string, args ...any) (map[string][]model.GroupError, error) {
+	list, err := queryGroupErrors(ctx, q, `SELECT `+groupErrorColumns+` FROM group_errors `+where+` ORDER BY group_id, created_at, code`, args...)
 	if err != nil {
 		return nil, err
 	}

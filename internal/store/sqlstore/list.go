@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -67,4 +68,21 @@ func orZero(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMicro()
+}
+
+// whereIn returns the clause "WHERE col IN (?, ...)" selecting the values
+// of ids, and its arguments; nil ids select everything (no clause), an
+// empty list nothing.
+func whereIn(col string, ids []string) (string, []any) {
+	if ids == nil {
+		return "", nil
+	}
+	if len(ids) == 0 {
+		return "WHERE FALSE", nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "WHERE " + col + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
 }

@@ -322,19 +322,33 @@ func accountExists(ctx context.Context, q querier, pin string) error {
 }
 
 // loadMarket reads what LoadCallers gives of the market: every plan, the
-// subscriptions that have not ended, and every account's credit.
-func loadMarket(ctx context.Context, q querier) (model.Market, error) {
+// subscriptions that have not ended, and every account's credit; or, for
+// the groups listed when groups is not nil, their plans and current
+// subscriptions and the credit of those subscriptions' pins.
+func loadMarket(ctx context.Context, q querier, groups []string) (model.Market, error) {
 	var m model.Market
 	var err error
-	if m.Plans, err = queryAll(ctx, q, scanPlan, `SELECT `+planColumns+` FROM plans ORDER BY created_at, rowid`); err != nil {
+	where, args := whereIn("group_id", groups)
+	if m.Plans, err = queryAll(ctx, q, scanPlan, `SELECT `+planColumns+` FROM plans `+where+` ORDER BY created_at, rowid`, args...); err != nil {
 		return m, err
+	}
+	if where == "" {
+		where = "WHERE TRUE"
 	}
 	if m.Subscriptions, err = queryAll(ctx, q, scanSubscription, `SELECT `+subscriptionColumns+` FROM subscriptions
-		WHERE ended_at IS NULL ORDER BY created_at, rowid`); err != nil {
+		`+where+` AND ended_at IS NULL ORDER BY created_at, rowid`, args...); err != nil {
 		return m, err
 	}
+	var pins []string
+	if groups != nil {
+		pins = []string{}
+		for _, sub := range m.Subscriptions {
+			pins = append(pins, sub.Pin)
+		}
+	}
+	where, args = whereIn("a.pin", pins)
 	rows, err := q.QueryContext(ctx, `SELECT a.pin, COALESCE(SUM(r.amount), 0) FROM accounts a
-		LEFT JOIN recharges r ON r.pin = a.pin GROUP BY a.pin`)
+		LEFT JOIN recharges r ON r.pin = a.pin `+where+` GROUP BY a.pin`, args...)
 	if err != nil {
 		return m, err
 	}

@@ -9,10 +9,24 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
-// LoadPublished implements store.Store. It is one query, so the data plane
-// always compiles a consistent whole even while writes go on.
+// LoadPublished implements store.Store. It reads in one read transaction,
+// so the data plane always compiles a consistent whole even while writes
+// go on.
 func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT
+	var out []model.Published
+	err := s.read(ctx, func(tx querier) error {
+		var err error
+		out, err = s.loadPublished(ctx, tx, nil)
+		return err
+	})
+	return out, err
+}
+
+// loadPublished reads the deployed environments of the groups listed, or
+// of every group when groups is nil.
+func (s *Store) loadPublished(ctx context.Context, q querier, groups []string) ([]model.Published, error) {
+	where, args := whereIn("d.group_id", groups)
+	rows, err := q.QueryContext(ctx, `SELECT
 			g.id, g.name, g.description, g.dialect, g.language, g.owner, g.auth_type, g.schemes,
 			g.replay_window_seconds, g.sign_region, g.sign_service, g.allowed_pins, g.status, g.created_at, g.updated_at,
 			d.environment, r.revision, r.description, r.apis, r.created_at,
@@ -21,27 +35,31 @@ func (s *Store) LoadPublished(ctx context.Context) ([]model.Published, error) {
 		JOIN groups g ON g.id = d.group_id
 		JOIN revisions r ON r.group_id = d.group_id AND r.revision = d.revision
 		LEFT JOIN backends b ON b.group_id = d.group_id AND b.environment = d.environment
-		ORDER BY g.created_at, g.id, CASE d.environment WHEN 'test' THEN 0 WHEN 'preview' THEN 1 ELSE 2 END`)
+		`+where+`
+		ORDER BY g.created_at, g.id, CASE d.environment WHEN 'test' THEN 0 WHEN 'preview' THEN 1 ELSE 2 END`, args...)
 	if err != nil {
-		return nil, failed(err)
+		return nil, err
 	}
 	defer rows.Close()
 	out := []model.Published{}
 	for rows.Next() {
 		p, err := s.scanPublished(rows)
 		if err != nil {
-			return nil, failed(err)
+			return nil, err
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, failed(err)
+		return nil, err
 	}
-	// The group's own error codes, in a second query: a code added between
-	// the two is in the next reload, which its change triggers anyway.
-	errs, err := loadGroupErrors(ctx, s.reader)
+	if len(out) == 0 {
+		return out, nil
+	}
+	// The group's own error codes, in a second query of the same read.
+	where, args = whereIn("group_id", groups)
+	errs, err := loadGroupErrors(ctx, q, where, args...)
 	if err != nil {
-		return nil, failed(err)
+		return nil, err
 	}
 	for i := range out {
 		out[i].Errors = errs[out[i].Group.ID]

@@ -79,6 +79,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuthorizationQuotas", testAuthorizationQuotas},
 		{"GroupStatus", testGroupStatus},
 		{"GroupErrors", testGroupErrors},
+		{"ChangeLog", testChangeLog},
+		{"LoadPart", testLoadPart},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
