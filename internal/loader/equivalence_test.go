@@ -3,6 +3,7 @@ package loader
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -702,5 +703,42 @@ func TestRechargeReachesSubscriptions(t *testing.T) {
 	sub, ok := e.Market.Subscription(pin)
 	if !ok || sub.Balance.Limit != 500 {
 		t.Errorf("after a recharge of 500 the subscription's balance is %+v (found %v), want a limit of 500", sub, ok)
+	}
+}
+
+// failingPart is a store whose partial reads fail, as one does for a group
+// with more subscribers than a query takes parameters for.
+type failingPart struct {
+	store.Store
+}
+
+func (failingPart) LoadPart(context.Context, store.Changes) (store.Part, error) {
+	return store.Part{}, errors.New("too many SQL variables")
+}
+
+// TestFailedPartialReadLoadsInFull: when the store cannot read the changed
+// part, the reload falls back to a full load and serves the change, rather
+// than failing (and failing again on every retry).
+func TestFailedPartialReadLoadsInFull(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, 13)
+	g := w.groups[0]
+	h := new(snapshot.Holder)
+	l := New(failingPart{w.st}, h, snapshot.Options{Base: "example.test"}, nil)
+	if _, err := l.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.st.Deploy(ctx, g, fmt.Sprintf("%d.0.0", w.rev[g]), model.EnvOnline); err != nil {
+		t.Fatal(err)
+	}
+	st, err := l.Load(ctx)
+	if err != nil {
+		t.Fatalf("Load after a failed partial read = %v, want a full load", err)
+	}
+	if st.PatchFallback == nil {
+		t.Errorf("Stats.PatchFallback = nil, want the partial read's error")
+	}
+	if _, ok := h.Load().Env(g, model.EnvOnline); !ok {
+		t.Errorf("group %s online is not served after the fallback", g)
 	}
 }

@@ -111,7 +111,15 @@ func (l *Loader) Load(ctx context.Context) (Stats, error) {
 	}
 	part, err := l.store.LoadPart(ctx, c)
 	if err != nil {
-		return Stats{}, fmt.Errorf("load the changed configuration: %w", err)
+		if ctx.Err() != nil {
+			return Stats{}, fmt.Errorf("load the changed configuration: %w", err)
+		}
+		// What a partial read cannot do (a group with more subscribers
+		// than one query takes parameters for), a full one can: a
+		// reload must not keep failing where a full load succeeds.
+		full, ferr := l.full(ctx, c.Version, start, "the partial read failed")
+		full.PatchFallback = err
+		return full, ferr
 	}
 	o := l.opts
 	o.Policies = part.Policies
