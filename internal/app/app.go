@@ -105,6 +105,12 @@ type Config struct {
 	// the postgres:// URL of a database the nodes of a cluster share
 	// (docs/cluster.md).
 	Store string
+	// ReloadEvery is how often the node reloads without being asked, to
+	// take up what other nodes changed in a shared store: each such reload
+	// reads the change log and patches what it names, usually nothing.
+	// 0 is DefaultSharedReloadEvery with a shared Store and never with
+	// SQLite (no other node writes it); negative is never.
+	ReloadEvery time.Duration
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -225,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Every later reload goes through one Reloader: admin writes that
 	// arrive together share a reload, and a failed one is retried and
 	// reported (/readyz, the metrics) while the last snapshot serves.
-	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe})
+	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe, Every: reloadEvery(cfg)})
 	if err := watchJournal(metrics, s.counter); err != nil {
 		return nil, err
 	}
@@ -348,6 +354,22 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.WriteString(w, "ok\n")
+}
+
+// DefaultSharedReloadEvery is how often a node of a cluster (a shared
+// Store) reloads by itself unless told otherwise: the delay within which
+// it serves what another node changed.
+const DefaultSharedReloadEvery = time.Second
+
+// reloadEvery is cfg's ReloadEvery with its default applied; 0 is never.
+func reloadEvery(cfg Config) time.Duration {
+	switch {
+	case cfg.ReloadEvery < 0:
+		return 0
+	case cfg.ReloadEvery == 0 && cfg.Store != "":
+		return DefaultSharedReloadEvery
+	}
+	return cfg.ReloadEvery
 }
 
 // reload brings the snapshot up to date with the store and swaps it in:

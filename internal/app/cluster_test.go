@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -21,7 +23,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // node starts a Tollgate on store with the data directory dir.
 func node(t *testing.T, store, dir string, demo bool) (*Server, error) {
 	t.Helper()
-	s, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, Store: store, Demo: demo})
+	// These nodes reload only when asked, so that a test sees what each
+	// reload does; TestNodesServeEachOthersChanges polls.
+	s, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, Store: store, Demo: demo,
+		ReloadEvery: -1})
 	if err == nil {
 		t.Cleanup(func() { s.Shutdown(context.Background()) })
 	}
@@ -247,5 +252,62 @@ func TestNodeReloadPatchesOthersChanges(t *testing.T) {
 	}
 	if _, ok := b.snapshots.Load().Env(created.GroupID, model.EnvTest); !ok {
 		t.Errorf("the second node does not serve the group after its reload")
+	}
+}
+
+// TestNodesServeEachOthersChanges: with a shared store, a node serves what
+// another node changed within its reload interval, without a restart or a
+// write of its own. Both nodes poll every 50 ms here (a second by default).
+func TestNodesServeEachOthersChanges(t *testing.T) {
+	dsn := pgtest.Start(t)
+	root := t.TempDir()
+	start := func(dir string) *Server {
+		s, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, Store: dsn,
+			ReloadEvery: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Shutdown(context.Background()) })
+		return s
+	}
+	dirA, dirB := filepath.Join(root, "a"), filepath.Join(root, "b")
+	a := start(dirA)
+	copyFile(t, dirA, dirB, secret.KeyFileName)
+	b := start(dirB)
+
+	req, _ := http.NewRequest(http.MethodPost, "http://"+a.AdminAddr().String()+"/v1/groups",
+		strings.NewReader(`{"name":"made-on-a"}`))
+	req.Header.Set("Authorization", "Bearer "+a.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		GroupID string `json:"groupId"`
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /v1/groups on the first node: %d", resp.StatusCode)
+	}
+	// The second node's data plane knows the group once its poll ran.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, _ := http.NewRequest(http.MethodGet, "http://"+b.Addr().String()+"/", nil)
+		r.Host = created.GroupID + "-test.localhost"
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "APIGW_SERVICE_NOT_FOUND") {
+			break // known: the group answers for itself
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second node still does not know the group made on the first: %d %s", resp.StatusCode, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -33,6 +33,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", gateway.DefaultBodyTimeout, "time a data-plane request's body may take, from its headers to its end, before it is cut and its connection closed (0: no limit)")
 	fs.Int64Var(&cfg.MinBodyRate, "min-body-rate", gateway.DefaultMinBodyRate, "bytes per second below which a data-plane request's body, averaged since its headers, is cut once 5 s have passed (0: no minimum)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests at shutdown")
+	fs.DurationVar(&cfg.ReloadEvery, "reload-every", 0, "reload the configuration this often without being asked, to serve what other nodes changed in a shared --store; 0: every second with --store, never with SQLite; negative: never")
 	fs.BoolVar(&cfg.Demo, "demo", true, "create the demo group on a first start with an empty store")
 	fs.BoolVar(&cfg.AccessLog, "access-log", true, "write one JSON access-log line per call to standard output")
 	fs.StringVar(&cfg.UpstreamClient, "upstream-client", proxy.UpstreamClient(), "client for http:// backends: h1 (Tollgate's own HTTP/1.1 client) or std (net/http's Transport, which https:// backends always use); the default is $TOLLGATE_UPSTREAM_CLIENT, else h1")
