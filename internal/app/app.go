@@ -132,9 +132,13 @@ type Server struct {
 	data, admin     *http.Server
 	dataLn, adminLn net.Listener
 	reloads         *reload.Reloader
-	reloadMetrics   *telemetry.ReloadMetrics
-	serveErr        chan error
-	AdminToken      string
+	// stopWatch stops the watch of a shared store, if any; watched is
+	// closed when it has stopped.
+	stopWatch     func()
+	watched       chan struct{}
+	reloadMetrics *telemetry.ReloadMetrics
+	serveErr      chan error
+	AdminToken    string
 
 	// serving: the servers own the listeners (a failed start closes them
 	// itself).
@@ -232,6 +236,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// arrive together share a reload, and a failed one is retried and
 	// reported (/readyz, the metrics) while the last snapshot serves.
 	s.reloads = reload.New(s.reload, reload.Options{Observe: s.reloadMetrics.Observe, Every: reloadEvery(cfg)})
+	if w, ok := st.(store.Watcher); ok {
+		// A store other nodes write tells this one of their writes: each
+		// asks for a reload, which patches what the change log names.
+		watchCtx, stop := context.WithCancel(context.Background())
+		s.stopWatch, s.watched = stop, make(chan struct{})
+		go func() {
+			defer close(s.watched)
+			w.Watch(watchCtx, func() { s.reloads.Trigger() })
+		}()
+	}
 	if err := watchJournal(metrics, s.counter); err != nil {
 		return nil, err
 	}
@@ -417,6 +431,10 @@ func (s *Server) close() {
 	}
 	if s.accessLog != nil {
 		s.accessLog.Close()
+	}
+	if s.stopWatch != nil {
+		s.stopWatch()
+		<-s.watched
 	}
 	if s.reloads != nil {
 		s.reloads.Close()

@@ -152,3 +152,10 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Watcher is a store that several nodes share and that can tell a node
+// when another one wrote to it. Watch calls changed after writes, until
+// ctx is done (it then returns ctx's error); a node reloads on each call.
+type Watcher interface {
+	Watch(ctx context.Context, changed func()) error
+}

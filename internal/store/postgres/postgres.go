@@ -39,17 +39,24 @@ const writeLockKey = 0x746f6c6c67617465
 
 // engine is PostgreSQL as package sqlstore sees it.
 var engine = &sqlstore.Engine{
-	Name:        "postgres",
-	Numbered:    true,
-	WriteLock:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", writeLockKey),
+	Name:     "postgres",
+	Numbered: true,
+	// The lock, and a notification to every node that listens
+	// (Watch), which PostgreSQL delivers when the transaction commits and
+	// drops when it rolls back.
+	WriteLock:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d), pg_notify('%s', '')", writeLockKey, changesChannel),
 	ReadOptions: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 }
+
+// changesChannel is the channel every committed write notifies.
+const changesChannel = "tollgate_changes"
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	*sqlstore.Store
 	writer, reader *sql.DB
 	pools          []*pgxpool.Pool
+	dsn            string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -93,6 +100,7 @@ func Open(ctx context.Context, dsn string, sealer *secret.Sealer, opts ...sqlsto
 		return nil, fmt.Errorf("postgres: %s: %w", where, err)
 	}
 	s.Store, s.writer, s.reader = st, writer, reader
+	s.dsn = dsn
 	return s, nil
 }
 
