@@ -622,7 +622,9 @@ func TestExpiriesLoadTheirAccount(t *testing.T) {
 	if _, err := l.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	const life = 20 * time.Millisecond
+	// Long enough for the set-up to finish before it ends, on a loaded
+	// machine under the race detector (20 ms was not).
+	const life = time.Second
 	pin := w.pins[0]
 	u := model.User{Pin: pin, Name: "sessions"}
 	u.ApplyDefaults()
