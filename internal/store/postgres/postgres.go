@@ -19,12 +19,17 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"runtime"
 	"strings"
+	"syscall"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -46,6 +51,27 @@ var engine = &sqlstore.Engine{
 	// drops when it rolls back.
 	WriteLock:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d), pg_notify('%s', '')", writeLockKey, changesChannel),
 	ReadOptions: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	Unreachable: unreachable,
+}
+
+// unreachable reports whether err says the server could not be reached
+// or the connection to it broke, rather than that it refused a statement.
+func unreachable(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr):
+		// The server answered: class 57P (operator intervention, such as
+		// a shutdown) and 08 (connection exception) mean it is going or
+		// gone; anything else is a refusal.
+		return strings.HasPrefix(pgErr.Code, "57P") || strings.HasPrefix(pgErr.Code, "08")
+	case errors.As(err, &connect), errors.As(err, &netErr), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, pgconn.ErrConnClosed):
+		return true
+	}
+	return false
 }
 
 // changesChannel is the channel every committed write notifies.

@@ -47,7 +47,7 @@ func (s *Store) CreateAccount(ctx context.Context, a model.Account) (model.Accou
 // Account implements store.Store.
 func (s *Store) Account(ctx context.Context, pin string) (model.Account, error) {
 	a, err := getAccount(ctx, s.reader, pin)
-	return a, failed(err)
+	return a, s.failed(err)
 }
 
 // ListAccounts implements store.Store.
@@ -133,11 +133,11 @@ func (s *Store) MFASecret(ctx context.Context, pin string) ([]byte, error) {
 		return nil, notFound("account " + pin)
 	}
 	if err != nil || sealed == nil {
-		return nil, failed(err)
+		return nil, s.failed(err)
 	}
 	secret, err := s.sealer.Open(sealed, mfaAD(pin))
 	if err != nil {
-		return nil, failed(openError("the MFA secret of account "+pin, err))
+		return nil, s.failed(openError("the MFA secret of account "+pin, err))
 	}
 	return secret, nil
 }

@@ -26,11 +26,11 @@ func (s *Store) CreateAPI(ctx context.Context, a model.API) (model.API, error) {
 	a.UpdatedAt = a.CreatedAt
 	params, err := json.Marshal(a.Params)
 	if err != nil {
-		return model.API{}, failed(err)
+		return model.API{}, s.failed(err)
 	}
 	rules, err := json.Marshal(a.APIRules)
 	if err != nil {
-		return model.API{}, failed(err)
+		return model.API{}, s.failed(err)
 	}
 	err = s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, a.GroupID); err != nil {

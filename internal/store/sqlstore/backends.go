@@ -61,14 +61,14 @@ func (s *Store) PutBackend(ctx context.Context, b model.Backend) (model.Backend,
 	b.UpdatedAt = now()
 	urls, err := json.Marshal(nonNil(b.URLs))
 	if err != nil {
-		return model.Backend{}, failed(err)
+		return model.Backend{}, s.failed(err)
 	}
 	if b.SavedBy == "" {
 		b.SavedBy = model.SavedByOperator
 	}
 	sealed, err := s.sealHeaders(b.GroupID, b.Environment, b.Headers)
 	if err != nil {
-		return model.Backend{}, failed(err)
+		return model.Backend{}, s.failed(err)
 	}
 	err = s.write(ctx, func(tx querier) error {
 		if _, err := getGroup(ctx, tx, b.GroupID); err != nil {

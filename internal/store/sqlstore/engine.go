@@ -20,6 +20,10 @@ type Engine struct {
 	// process on the database, as SQLite's single writer connection does
 	// within one, and must be released by the transaction's end.
 	WriteLock string
+	// Unreachable, when not nil, tells a failure to reach the database (a
+	// refused or broken connection) from any other: such a failure is
+	// errcode.Unavailable (503, try again), not OperationFailed.
+	Unreachable func(error) bool
 	// ReadOptions begin read transactions; nil is the driver's default.
 	ReadOptions *sql.TxOptions
 	// BeforeMigration, when not nil, runs on the migration's connection

@@ -56,7 +56,7 @@ func (s *Store) CreateGroup(ctx context.Context, g model.Group) (model.Group, er
 // Group implements store.Store.
 func (s *Store) Group(ctx context.Context, id string) (model.Group, error) {
 	g, err := getGroup(ctx, s.reader, id)
-	return g, failed(err)
+	return g, s.failed(err)
 }
 
 // ListGroups implements store.Store.

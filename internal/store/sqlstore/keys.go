@@ -85,7 +85,7 @@ func (s *Store) CreateKey(ctx context.Context, k model.Key) (model.Key, error) {
 // Key implements store.Store.
 func (s *Store) Key(ctx context.Context, accessKey string) (model.Key, error) {
 	k, err := s.getKey(ctx, s.reader, accessKey, true)
-	return k, failed(err)
+	return k, s.failed(err)
 }
 
 // ListKeys implements store.Store.

@@ -63,7 +63,7 @@ func planNameFree(ctx context.Context, q querier, groupID, name, self string) er
 // Plan implements store.Store.
 func (s *Store) Plan(ctx context.Context, id string) (model.Plan, error) {
 	p, err := getPlan(ctx, s.reader, id)
-	return p, failed(err)
+	return p, s.failed(err)
 }
 
 // getPlan returns a plan, or ResourceNotFound.
@@ -209,7 +209,7 @@ func (s *Store) Subscription(ctx context.Context, id string) (model.Subscription
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.Subscription{}, notFound("subscription " + id)
 	}
-	return sub, failed(err)
+	return sub, s.failed(err)
 }
 
 // ListSubscriptions implements store.Store. An unknown pin is

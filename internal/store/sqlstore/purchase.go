@@ -123,7 +123,7 @@ func (s *Store) CancelPurchase(ctx context.Context, id string) error {
 // PendingPurchases implements store.Store.
 func (s *Store) PendingPurchases(ctx context.Context) ([]store.PendingPurchase, error) {
 	out, err := queryAll(ctx, s.reader, scanPending, `SELECT `+pendingColumns+` FROM pending_purchases ORDER BY created_at, rowid`)
-	return out, failed(err)
+	return out, s.failed(err)
 }
 
 func scanPending(r scanner) (store.PendingPurchase, error) {

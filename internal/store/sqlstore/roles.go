@@ -45,7 +45,7 @@ func (s *Store) CreateRole(ctx context.Context, r model.Role) (model.Role, error
 // Role implements store.Store.
 func (s *Store) Role(ctx context.Context, pin, name string) (model.Role, error) {
 	r, err := getRole(ctx, s.reader, pin, name)
-	return r, failed(err)
+	return r, s.failed(err)
 }
 
 // ListRoles implements store.Store.

@@ -126,19 +126,19 @@ type querier interface {
 func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 	tx, err := s.writeDB.BeginTx(ctx, nil)
 	if err != nil {
-		return failed(err)
+		return s.failed(err)
 	}
 	if s.engine.WriteLock != "" {
 		if _, err := tx.ExecContext(ctx, s.engine.WriteLock); err != nil {
 			tx.Rollback()
-			return failed(err)
+			return s.failed(err)
 		}
 	}
 	if err := fn(s.engine.bind(tx)); err != nil {
 		tx.Rollback()
-		return failed(err)
+		return s.failed(err)
 	}
-	return failed(tx.Commit())
+	return s.failed(tx.Commit())
 }
 
 // read runs fn in a read transaction, so that what fn reads with several
@@ -146,10 +146,20 @@ func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 func (s *Store) read(ctx context.Context, fn func(tx querier) error) error {
 	tx, err := s.readDB.BeginTx(ctx, s.engine.ReadOptions)
 	if err != nil {
-		return failed(err)
+		return s.failed(err)
 	}
 	defer tx.Rollback()
-	return failed(fn(s.engine.bind(tx)))
+	return s.failed(fn(s.engine.bind(tx)))
+}
+
+// failed is failed, except that a database the engine finds unreachable
+// is errcode.Unavailable: the request may succeed once it is back.
+func (s *Store) failed(err error) error {
+	var e *errcode.Error
+	if err != nil && !errors.As(err, &e) && s.engine.Unreachable != nil && s.engine.Unreachable(err) {
+		return errcode.Wrap(errcode.Unavailable, err)
+	}
+	return failed(err)
 }
 
 // failed passes refusals through and wraps anything else, a failure of

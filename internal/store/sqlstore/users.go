@@ -41,7 +41,7 @@ func (s *Store) CreateUser(ctx context.Context, u model.User) (model.User, error
 // User implements store.Store.
 func (s *Store) User(ctx context.Context, pin, name string) (model.User, error) {
 	u, err := getUser(ctx, s.reader, pin, name)
-	return u, failed(err)
+	return u, s.failed(err)
 }
 
 // ListUsers implements store.Store.
