@@ -42,6 +42,7 @@ bench_need_tools() {
 	command -v curl >/dev/null || missing+=(curl)
 	command -v taskset >/dev/null || missing+=(util-linux)
 	command -v pgrep >/dev/null || missing+=(procps)
+	command -v redis-server >/dev/null || missing+=(redis-server) # tollgate-cluster's counters
 	if [ ${#missing[@]} -gt 0 ]; then
 		local sudo=
 		[ "$(id -u)" -eq 0 ] || sudo=sudo

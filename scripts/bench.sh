@@ -28,6 +28,9 @@
 #                    daily quota on the key's authorization (reserved at
 #                    admission, committed on the 2xx), usage counted and
 #                    flushed to the journal before each answer
+#   tollgate-cluster the metered set-up counting in Redis (--counters, a
+#                    redis-server of the run's own pinned with the
+#                    system under test): what cluster mode costs a node
 #   tollgate-validated
 #                    the unsigned set-up, another process, calling
 #                    POST /items/{id} (to the backend's /hello), whose
@@ -48,7 +51,11 @@
 # Environment:
 #   BENCH_ROUNDS=3 BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_NO_TOLLGATE=1   measure direct and nginx only (no build, no docs)
-#   BENCH_SIGNED=0        leave out `tollgate-signed` and `tollgate-metered`
+#   BENCH_SIGNED=0        leave out `tollgate-signed`, `tollgate-metered` and
+#                         `tollgate-cluster`
+#   BENCH_CLUSTER=0       leave out `tollgate-cluster`: the metered set-up
+#                         counting in a redis-server of the run's own
+#                         (--counters), pinned with the system under test
 #   BENCH_VALIDATED=0     leave out `tollgate-validated`
 #   BENCH_POSTED=1        also measure `tollgate-posted`: the validated
 #                         target's calls to an API that declares nothing
@@ -241,6 +248,27 @@ add_tollgate_posted() {
 	bench_add_target "$name" "$url" "$BENCH_GROUP_HOST" "$TOLLGATE_PID" "$root/bench/validated.lua"
 }
 
+# start_redis starts a redis-server of the run's own on a free port, pinned
+# with the system under test and keeping nothing on disk, waits for its
+# PONG and sets REDIS_PORT.
+start_redis() {
+	command -v redis-server >/dev/null || bench_die "redis-server is missing (bench_need_tools installs it)"
+	REDIS_PORT=$(bench_free_port)
+	bench_spawn "$work/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$work"
+	local reply
+	for _ in $(seq 1 100); do
+		if exec 9<>"/dev/tcp/127.0.0.1/$REDIS_PORT" 2>/dev/null; then
+			printf 'PING\r\n' >&9
+			read -r -t 1 reply <&9 || true
+			exec 9<&- 9>&-
+			[ "${reply%$'\r'}" = +PONG ] && return 0
+		fi
+		sleep 0.1
+	done
+	cat "$work/redis.log" >&2
+	bench_die "redis-server on port $REDIS_PORT does not answer PING"
+}
+
 # The credentials and Host of each signed target, by name, for sign_requests.
 declare -A SIGN_AK=() SIGN_SK=() SIGN_HOST=()
 
@@ -355,6 +383,14 @@ if [ "$with_tollgate" = 1 ]; then
 		add_tollgate_signed tollgate-signed "$tollgate_bin" $(prof_env .signed) -- ${BENCH_TOLLGATE_ARGS:-}
 		# shellcheck disable=SC2046,SC2086
 		METERED=1 add_tollgate_signed tollgate-metered "$tollgate_bin" $(prof_env .metered) -- ${BENCH_TOLLGATE_ARGS:-}
+		if [ "${BENCH_CLUSTER:-1}" = 1 ]; then
+			start_redis
+			# shellcheck disable=SC2046,SC2086
+			METERED=1 add_tollgate_signed tollgate-cluster "$tollgate_bin" $(prof_env .cluster) -- \
+				--counters "redis://127.0.0.1:$REDIS_PORT/0" ${BENCH_TOLLGATE_ARGS:-}
+		else
+			extra_targets="$extra_targets BENCH_CLUSTER=0"
+		fi
 	else
 		extra_targets="$extra_targets BENCH_SIGNED=0"
 	fi
@@ -390,6 +426,7 @@ targets_table() {
 		done
 		bench_ratio_goal "$raw" tollgate-signed tollgate 3 '>=' 0.9 "\`tollgate-signed\` req/s ÷ \`tollgate\`'s" "issue 9"
 		bench_ratio_goal "$raw" tollgate-validated tollgate 3 '>=' 0.9 "\`tollgate-validated\` req/s ÷ \`tollgate\`'s" "issue 10"
+		bench_ratio_goal "$raw" tollgate-cluster tollgate-metered 3 '>=' 0.8 "\`tollgate-cluster\` req/s ÷ \`tollgate-metered\`'s" "issue 12"
 		for t in tollgate tollgate-signed tollgate-metered; do
 			bench_open_goal "$open" "$t"
 		done
@@ -433,7 +470,7 @@ mkdir -p bench/out
 cp "$raw" bench/out/bench-raw.txt
 cp "$open_raw" bench/out/bench-open-raw.txt
 # A signed run with a refusal measured refusals, or replays: invalid.
-invalid=$(awk '($2 == "tollgate-signed" || $2 == "tollgate-metered" || $2 == "tollgate-validated") && $9 > 0 { printf " %s round %d: %d errors;", $2, $1, $9 }' "$raw")
+invalid=$(awk '($2 == "tollgate-signed" || $2 == "tollgate-metered" || $2 == "tollgate-cluster" || $2 == "tollgate-validated") && $9 > 0 { printf " %s round %d: %d errors;", $2, $1, $9 }' "$raw")
 invalid="$invalid$(awk '($1 == "tollgate-signed" || $1 == "tollgate-metered") && $11 > 0 { printf " %s open loop: %d non-2xx;", $1, $11 }' "$open_raw")"
 if [ "$with_open" = 0 ]; then
 	extra_targets="$extra_targets BENCH_OPEN=0"
@@ -467,7 +504,7 @@ section="$work/section.md"
 			-v rd="$(bench_ratio "$raw" tollgate direct 3)" -v tc="$(bench_col "$raw" tollgate 7)" -v nc="$(bench_col "$raw" nginx 7)" 'BEGIN {
 			printf "Tollgate/nginx: %.2f x the throughput and %.2f x the p99 at %.2f x the CPU per request (medians %.1f vs %.1f µs). Tollgate/direct: %.2f x the throughput. Ratios are medians of per-round ratios; the goals are in \"Targets\" below.\n", rn, pn, cn, tc, nc, rd
 		}'
-		for t in tollgate-signed tollgate-metered tollgate-validated tollgate-posted; do
+		for t in tollgate-signed tollgate-metered tollgate-cluster tollgate-validated tollgate-posted; do
 			grep -q " $t " "$raw" || continue
 			echo
 			awk -v t="$t" -v r="$(bench_ratio "$raw" "$t" tollgate 3)" -v c="$(bench_ratio "$raw" "$t" tollgate 7)" \
