@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -222,23 +223,9 @@ func TestNodeReloadPatchesOthersChanges(t *testing.T) {
 		t.Fatalf("second node: %v", err)
 	}
 
-	req, _ := http.NewRequest(http.MethodPost, "http://"+a.AdminAddr().String()+"/v1/groups",
-		strings.NewReader(`{"name":"made-on-a","dialect":"jdcloud","language":"en"}`))
-	req.Header.Set("Authorization", "Bearer "+a.AdminToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var created struct {
-		GroupID string `json:"groupId"`
-	}
-	json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated || created.GroupID == "" {
-		t.Fatalf("POST /v1/groups on the first node: %d %+v, want 201 and the group's id", resp.StatusCode, created)
-	}
-	if _, ok := a.snapshots.Load().Env(created.GroupID, model.EnvTest); !ok {
+	// A new group takes the jdcloud dialect and English by default.
+	groupID := createGroup(t, a, "made-on-a")
+	if _, ok := a.snapshots.Load().Env(groupID, model.EnvTest); !ok {
 		t.Errorf("the first node does not serve the group it created")
 	}
 	// The store's notification may have had the second node reload
@@ -251,7 +238,7 @@ func TestNodeReloadPatchesOthersChanges(t *testing.T) {
 	if st.Full || st.Groups > 1 || st.Pins != 0 {
 		t.Errorf("second node's reload: %+v, want a patch of at most the one group made on the first node", st)
 	}
-	if _, ok := b.snapshots.Load().Env(created.GroupID, model.EnvTest); !ok {
+	if _, ok := b.snapshots.Load().Env(groupID, model.EnvTest); !ok {
 		t.Errorf("the second node does not serve the group after its reload")
 	}
 }
@@ -276,27 +263,12 @@ func TestNodesServeEachOthersChanges(t *testing.T) {
 	copyFile(t, dirA, dirB, secret.KeyFileName)
 	b := start(dirB)
 
-	req, _ := http.NewRequest(http.MethodPost, "http://"+a.AdminAddr().String()+"/v1/groups",
-		strings.NewReader(`{"name":"made-on-a"}`))
-	req.Header.Set("Authorization", "Bearer "+a.AdminToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var created struct {
-		GroupID string `json:"groupId"`
-	}
-	json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST /v1/groups on the first node: %d", resp.StatusCode)
-	}
+	groupID := createGroup(t, a, "made-on-a")
 	// The second node's data plane knows the group once its poll ran.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r, _ := http.NewRequest(http.MethodGet, "http://"+b.Addr().String()+"/", nil)
-		r.Host = created.GroupID + "-test.localhost"
+		r.Host = groupID + "-test.localhost"
 		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
 			t.Fatal(err)
@@ -334,29 +306,14 @@ func TestChangesReachOtherNodes(t *testing.T) {
 	const n = 200
 	took := make([]time.Duration, 0, n)
 	for i := range n {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+a.AdminAddr().String()+"/v1/groups",
-			strings.NewReader(fmt.Sprintf(`{"name":"change-%d"}`, i)))
-		req.Header.Set("Authorization", "Bearer "+a.AdminToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var created struct {
-			GroupID string `json:"groupId"`
-		}
-		json.NewDecoder(resp.Body).Decode(&created)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			t.Fatalf("change %d: POST /v1/groups answered %d", i, resp.StatusCode)
-		}
+		groupID := createGroup(t, a, fmt.Sprintf("change-%d", i))
 		answered := time.Now()
 		for {
-			if _, ok := b.snapshots.Load().Env(created.GroupID, model.EnvTest); ok {
+			if _, ok := b.snapshots.Load().Env(groupID, model.EnvTest); ok {
 				break
 			}
 			if time.Since(answered) > 10*time.Second {
-				t.Fatalf("change %d: the second node does not serve group %s after 10 s", i, created.GroupID)
+				t.Fatalf("change %d: the second node does not serve group %s after 10 s", i, groupID)
 			}
 			time.Sleep(200 * time.Microsecond)
 		}
@@ -366,4 +323,27 @@ func TestChangesReachOtherNodes(t *testing.T) {
 	at := func(q float64) time.Duration { return took[min(len(took)-1, int(q*float64(len(took))))] }
 	t.Logf("%d changes made through one node, served by the other after: p50 %v, p90 %v, p99 %v, max %v",
 		n, at(0.5), at(0.9), at(0.99), took[len(took)-1])
+}
+
+// createGroup creates a group named name through s's admin API and returns
+// its id, failing the test unless the answer is 201 with an id.
+func createGroup(t *testing.T, s *Server, name string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": name})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.AdminAddr().String()+"/v1/groups", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var created struct {
+		GroupID string `json:"groupId"`
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	if resp.StatusCode != http.StatusCreated || created.GroupID == "" {
+		t.Fatalf("POST /v1/groups %q: %d %+v, want 201 and the group's id", name, resp.StatusCode, created)
+	}
+	return created.GroupID
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -18,22 +17,7 @@ import (
 // or its error.
 func readBoth(t *testing.T, raw string, split int, method string) (ours, std *http.Response, oursBody, stdBody []byte, oursErr, stdErr error) {
 	t.Helper()
-	tr := &H1Transport{
-		MaxResponseHeaderBytes: 64 << 10,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			client, server := net.Pipe()
-			go func() {
-				defer server.Close()
-				server.SetDeadline(time.Now().Add(2 * time.Second))
-				if _, err := http.ReadRequest(bufio.NewReader(server)); err != nil {
-					return
-				}
-				io.WriteString(server, raw[:split])
-				io.WriteString(server, raw[split:])
-			}()
-			return client, nil
-		},
-	}
+	tr := pipeTransport(raw, split, 64<<10)
 	defer tr.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

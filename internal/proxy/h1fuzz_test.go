@@ -31,22 +31,7 @@ func FuzzH1Response(f *testing.F) {
 			split = -split
 		}
 		split %= len(raw) + 1
-		tr := &H1Transport{
-			MaxResponseHeaderBytes: 1 << 10,
-			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				client, server := net.Pipe()
-				go func() {
-					defer server.Close()
-					server.SetDeadline(time.Now().Add(2 * time.Second))
-					if _, err := http.ReadRequest(bufio.NewReader(server)); err != nil {
-						return
-					}
-					io.WriteString(server, raw[:split])
-					io.WriteString(server, raw[split:])
-				}()
-				return client, nil
-			},
-		}
+		tr := pipeTransport(raw, split, 1<<10)
 		defer tr.CloseIdleConnections()
 		method := "GET"
 		if head {
@@ -75,4 +60,26 @@ func FuzzH1Response(f *testing.F) {
 			}
 		}
 	})
+}
+
+// pipeTransport returns an H1Transport whose every connection is a pipe to
+// a backend that reads one request and answers raw, written in two parts
+// split at split, as fuzz targets feed it.
+func pipeTransport(raw string, split, maxHead int) *H1Transport {
+	return &H1Transport{
+		MaxResponseHeaderBytes: maxHead,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			client, server := net.Pipe()
+			go func() {
+				defer server.Close()
+				server.SetDeadline(time.Now().Add(2 * time.Second))
+				if _, err := http.ReadRequest(bufio.NewReader(server)); err != nil {
+					return
+				}
+				io.WriteString(server, raw[:split])
+				io.WriteString(server, raw[split:])
+			}()
+			return client, nil
+		},
+	}
 }
