@@ -257,7 +257,7 @@ start_redis() {
 	bench_spawn "$work/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$work"
 	local reply
 	for _ in $(seq 1 100); do
-		if exec 9<>"/dev/tcp/127.0.0.1/$REDIS_PORT" 2>/dev/null; then
+		if { exec 9<>"/dev/tcp/127.0.0.1/$REDIS_PORT"; } 2>/dev/null; then
 			printf 'PING\r\n' >&9
 			read -r -t 1 reply <&9 || true
 			exec 9<&- 9>&-
