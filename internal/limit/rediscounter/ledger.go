@@ -155,7 +155,7 @@ func (c *Counter) Resolve(ctx context.Context, pin, ref string) error {
 	}
 	written, err := c.ledger.l.Written(ctx, []string{ref})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", limit.ErrUnavailable, err)
 	}
 	return c.settlePurchase(ctx, pin, ref, written[0])
 }
@@ -180,16 +180,27 @@ func (c *Counter) settlePurchase(ctx context.Context, pin, ref string, written b
 // spent.
 func (c *Counter) seed(ctx context.Context, pin string) error {
 	keys := c.ledgerKeys(pin)
-	return c.ledger.l.Seed(ctx, pin, func(spent int64) error {
-		gen := newNodeID()
-		return c.check(ledgerScript.Run(ctx, c.rdb, keys, "seed", spent, gen).Err())
+	var rerr error
+	err := c.ledger.l.Seed(ctx, pin, func(spent int64) error {
+		rerr = c.check(ledgerScript.Run(ctx, c.rdb, keys, "seed", spent, newNodeID()).Err())
+		return rerr
 	})
+	if rerr != nil {
+		return rerr
+	}
+	return err
 }
 
 // isSeed reports whether reserve.lua asked for the balance to be seeded.
 func isSeed(err error) bool {
 	var rerr redis.Error
-	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "seed")
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	// Redis 7 prefixes a script's error reply with ERR; earlier ones
+	// pass it as it is.
+	msg := strings.TrimPrefix(rerr.Error(), "ERR ")
+	return msg == "seed"
 }
 
 // Ledgered reports whether the counter's balances are of record in a

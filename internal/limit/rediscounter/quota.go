@@ -52,9 +52,11 @@ func (c *Counter) Reserve(ctx context.Context, q limit.Quota, n int64, hold time
 	res, err := reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
 	if isSeed(err) {
 		// Redis does not have the balance: it is what the ledger says.
-		if err = c.seed(ctx, q.Key.ID); err == nil {
-			res, err = reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
+		if err = c.seed(ctx, q.Key.ID); err != nil {
+			// The ledger's failure, not Redis's: Redis stays up.
+			return limit.Reservation{}, fmt.Errorf("%w: %w", limit.ErrUnavailable, err)
 		}
+		res, err = reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
 	}
 	if err = c.check(err); err != nil {
 		return limit.Reservation{}, err

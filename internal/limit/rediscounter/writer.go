@@ -190,9 +190,8 @@ func (c *Counter) writeBatch(ctx context.Context, batch []queued) error {
 		c.ledger.settled(last, nil)
 		c.applyCharges(ctx, batch, written)
 	})
-	if err != nil {
-		c.ledger.settled(last, err)
-	}
+	// Settled once more, should the ledger not have called apply.
+	c.ledger.settled(last, err)
 	return err
 }
 
