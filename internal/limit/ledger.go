@@ -40,6 +40,7 @@ type Ledger interface {
 
 	// Seed reads what pin has spent (purchases and charges) and calls
 	// seed with it, while no Write is between its commit and the end of
-	// its apply and no store transaction is running.
-	Seed(ctx context.Context, pin string, seed func(spent int64) error) error
+	// its apply and no store transaction is running. seed may ask which
+	// refs are rows (written), as of that same moment.
+	Seed(ctx context.Context, pin string, seed func(spent int64, written func(refs []string) ([]bool, error)) error) error
 }

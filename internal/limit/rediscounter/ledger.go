@@ -176,13 +176,30 @@ func (c *Counter) settlePurchase(ctx context.Context, pin, ref string, written b
 	return c.check(c.rdb.ZRem(ctx, c.pendingIndex(), ref+" "+pin).Err())
 }
 
-// seed gives a balance Redis does not have what the ledger says was
-// spent.
+// seed (re)builds a balance from the ledger: Redis does not have it, or
+// has it from before it last started (ledger.lua, 'seed').
 func (c *Counter) seed(ctx context.Context, pin string) error {
 	keys := c.ledgerKeys(pin)
 	var rerr error
-	err := c.ledger.l.Seed(ctx, pin, func(spent int64) error {
-		rerr = c.check(ledgerScript.Run(ctx, c.rdb, keys, "seed", spent, newNodeID()).Err())
+	err := c.ledger.l.Seed(ctx, pin, func(spent int64, written func([]string) ([]bool, error)) error {
+		res, err := ledgerScript.Run(ctx, c.rdb, keys[:2], "read").StringSlice()
+		if rerr = c.check(err); rerr != nil {
+			return rerr
+		}
+		refs := res[1:]
+		args := []any{"seed", spent, newNodeID()}
+		if len(refs) > 0 {
+			in, err := written(refs)
+			if err != nil {
+				return err
+			}
+			for i, ref := range refs {
+				if in[i] {
+					args = append(args, ref)
+				}
+			}
+		}
+		rerr = c.check(ledgerScript.Run(ctx, c.rdb, keys, args...).Err())
 		return rerr
 	})
 	if rerr != nil {

@@ -130,27 +130,14 @@ func (l *Ledger) Write(ctx context.Context, charges []limit.LedgerCharge, apply 
 // Written implements limit.Ledger: it takes the store's write lock, which
 // every store transaction holds until it ends.
 func (l *Ledger) Written(ctx context.Context, refs []string) ([]bool, error) {
-	out := make([]bool, len(refs))
+	var out []bool
 	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLockKey)); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT ref FROM ledger WHERE ref = ANY($1)`, refs)
-		if err != nil {
-			return err
-		}
-		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return err
-		}
-		for i, r := range refs {
-			for _, g := range got {
-				if g == r {
-					out[i] = true
-				}
-			}
-		}
-		return nil
+		var err error
+		out, err = written(ctx, tx, refs)
+		return err
 	})
 	return out, err
 }
@@ -159,7 +146,7 @@ func (l *Ledger) Written(ctx context.Context, refs []string) ([]bool, error) {
 // purchase is between its hold and its commit) and then the ledger lock
 // exclusively (no Write is between its commit and its apply), reads the
 // spend and calls seed before either is released.
-func (l *Ledger) Seed(ctx context.Context, pin string, seed func(spent int64) error) error {
+func (l *Ledger) Seed(ctx context.Context, pin string, seed func(spent int64, written func([]string) ([]bool, error)) error) error {
 	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+seedLockTimeout+`'`); err != nil {
 			return err
@@ -174,6 +161,29 @@ func (l *Ledger) Seed(ctx context.Context, pin string, seed func(spent int64) er
 			pin, store.LedgerRecharge).Scan(&spent); err != nil {
 			return err
 		}
-		return seed(spent)
+		return seed(spent, func(refs []string) ([]bool, error) { return written(ctx, tx, refs) })
 	})
+}
+
+// written reports which refs are rows of the ledger.
+func written(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, refs []string) ([]bool, error) {
+	rows, err := q.Query(ctx, `SELECT ref FROM ledger WHERE ref = ANY($1)`, refs)
+	if err != nil {
+		return nil, err
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(got))
+	for _, r := range got {
+		have[r] = true
+	}
+	out := make([]bool, len(refs))
+	for i, r := range refs {
+		out[i] = have[r]
+	}
+	return out, nil
 }

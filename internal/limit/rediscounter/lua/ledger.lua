@@ -18,16 +18,31 @@
 --   'drop'  ref: a purchase whose transaction rolled back: take its
 --           amount out of used and forget it (1), or nothing (0).
 --   'read'  ref...: the balance's gen and each ref's pending entry
---           (false when not pending), for the sweeper.
---   'seed'  spent gen: a balance Redis does not have starts at what the
---           ledger says was spent (1); one it has is left alone (0).
---           KEYS[3] and KEYS[4] are the quota's holds, dropped with the
---           pending entries: they were lost with it.
+--           (false when not pending), for the sweeper; with no ref, the
+--           gen and every pending entry's ref, for a seed.
+--   'seed'  spent gen ref...: (re)build the balance from the ledger,
+--           unless it was seeded since Redis last started (0). Redis
+--           that restarts from its append-only file may have lost its
+--           last writes (a second of them with appendfsync everysec), so
+--           a balance is trusted only within the run of Redis that
+--           seeded it: its field run is LASTSAVE, which Redis sets to
+--           the time it started (and to the time of each RDB snapshot,
+--           which only costs a needless seed). The refs given are pending
+--           entries the ledger has rows of: forgotten, since spent counts
+--           them. used = spent + every entry still pending (the ledger
+--           has no row of them yet); held = the holds that survived, of
+--           which KEYS[4] holds the amounts. A new gen (1).
 local q, p = KEYS[1], KEYS[2]
 local op = ARGV[1]
 
 if op == 'read' then
   local out = {redis.call('HGET', q, 'gen') or ''}
+  if #ARGV == 1 then
+    for _, ref in ipairs(redis.call('HKEYS', p)) do
+      out[#out + 1] = ref
+    end
+    return out
+  end
   for i = 2, #ARGV do
     out[#out + 1] = redis.call('HGET', p, ARGV[i])
   end
@@ -35,11 +50,27 @@ if op == 'read' then
 end
 
 if op == 'seed' then
-  if redis.call('EXISTS', q) == 1 then
+  local run = tostring(redis.call('LASTSAVE'))
+  if redis.call('HGET', q, 'run') == run then
     return 0
   end
-  redis.call('DEL', p, KEYS[3], KEYS[4])
-  redis.call('HSET', q, 'period', '0', 'end', '-1', 'used', ARGV[2], 'held', '0', 'gen', ARGV[3])
+  for i = 4, #ARGV do
+    redis.call('HDEL', p, ARGV[i])
+  end
+  local used = tonumber(ARGV[2])
+  for _, rec in ipairs(redis.call('HVALS', p)) do
+    used = used + tonumber(string.match(rec, '^(%d+)'))
+  end
+  local held = 0
+  for _, rec in ipairs(redis.call('HVALS', KEYS[4])) do
+    local hn, hp = string.match(rec, '^(%d+) (%S+)')
+    if hp == '0' then
+      held = held + tonumber(hn)
+    end
+  end
+  redis.call('HSET', q, 'period', '0', 'end', '-1', 'used', string.format('%d', used), 'held', string.format('%d', held),
+    'gen', ARGV[3], 'run', run)
+  redis.call('PERSIST', q)
   return 1
 end
 

@@ -4,8 +4,9 @@
 -- KEYS[3]  its holds' amounts: a hash of hold id -> "n period end"
 -- ARGV     now (µs, '' for TIME), limit, n, hold (µs), the new hold's id,
 --          then 'T' for a Total period, 'L' for a balance whose record
---          is a ledger (Total; a balance Redis does not have is the error
---          "seed": the caller seeds it from the ledger, ledger.lua), or
+--          is a ledger (Total; a balance Redis does not have, or was not
+--          seeded since Redis last started, is the error "seed": the
+--          caller seeds it from the ledger, ledger.lua), or
 --          'D' and the days around the
 --          client's clock (Lua has no zone database): start of the first,
 --          then for each of three days its number and end (µs). The script
@@ -20,7 +21,9 @@ local st = redis.call('HMGET', q, 'period', 'end', 'used', 'held')
 local period, pend = st[1], tonumber(st[2])
 local used, held = tonumber(st[3]) or 0, tonumber(st[4]) or 0
 local changed = false
-if ARGV[6] == 'L' and st[1] == false then
+if ARGV[6] == 'L' and (st[1] == false or redis.call('HGET', q, 'run') ~= tostring(redis.call('LASTSAVE'))) then
+  -- Redis does not have the balance, or has it from before it last
+  -- started: it may have lost the last writes (ledger.lua, 'seed').
   return redis.error_reply('seed')
 end
 
