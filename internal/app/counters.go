@@ -32,8 +32,9 @@ type moneyStore interface {
 // openRedisCounters connects to the Redis cfg.Counters names and checks,
 // as openCounters does for a journal, that its counters belong to the
 // store: they name the store's data directory id, or none, and then only
-// if the store holds no money (every balance would be whole again). Its
-// metrics go to reg, its transitions to log.
+// if the store holds no money (every balance would be whole again) or has
+// a ledger to rebuild the balances from. Its metrics go to reg, its
+// transitions to log.
 //
 // With the store in PostgreSQL, balances are of record in its ledger
 // (docs/cluster.md, "Money has one ledger"): charged calls are written to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,6 +48,8 @@ type ledgerState struct {
 	// changed is closed, and replaced, when done or failed move.
 	changed chan struct{}
 	wake    chan struct{}
+	// batches counts the batches the ledger took.
+	batches atomic.Int64
 }
 
 func newLedgerState(l limit.Ledger, syncTimeout time.Duration) *ledgerState {
@@ -192,7 +195,19 @@ func (c *Counter) writeBatch(ctx context.Context, batch []queued) error {
 	})
 	// Settled once more, should the ledger not have called apply.
 	c.ledger.settled(last, err)
+	if err == nil {
+		c.ledger.batches.Add(1)
+	}
 	return err
+}
+
+// LedgerBatches returns how many batches of charges this counter wrote
+// to its ledger: with the charges written, what group commit gathers.
+func (c *Counter) LedgerBatches() int64 {
+	if c.ledger == nil {
+		return 0
+	}
+	return c.ledger.batches.Load()
 }
 
 // applyCharges forgets the pending entries of charges the ledger has, in

@@ -485,22 +485,46 @@ func TestChargesAndPurchasesNeverOverspend(t *testing.T) {
 	t.Logf("%d calls, %d purchases: %d of %d spent", calls.Load(), purchases.Load(), spent, credit)
 }
 
-// BenchmarkChargedCall is a charged call's counting with the ledger: a
-// hold, its commit, and the Sync that waits for the ledger's row, from 64
-// callers at once (group commit).
+// BenchmarkChargedCall is a charged call's counting: a hold on the
+// balance, its commit, and the Sync before the answer, from 64 callers at
+// once. "ledger" waits for the charge's row in PostgreSQL (group commit:
+// one INSERT per batch); "redis" is the engine without a ledger, whose
+// Sync waits for nothing, for comparison.
 func BenchmarkChargedCall(b *testing.B) {
 	m := newMoney(b, model.MaxMoney)
-	c := m.counter(nil)
-	b.SetParallelism(32)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if ok, err := m.call(c, 1); !ok || err != nil {
-				b.Errorf("call: %v, %v", ok, err)
-				return
+	for _, bb := range []struct {
+		name   string
+		ledger limit.Ledger
+	}{{"redis", nil}, {"ledger", m.ledger}} {
+		b.Run(bb.name, func(b *testing.B) {
+			rdb := redis.NewClient(&redis.Options{Addr: m.redis.Addr()})
+			o := rediscounter.Options{Prefix: bb.name + ":"}
+			if bb.ledger != nil {
+				o.Ledger = bb.ledger
 			}
-		}
-	})
+			c, err := rediscounter.New(rdb, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			_, before := m.rows()
+			b.SetParallelism(32)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if ok, err := m.call(c, 1); !ok || err != nil {
+						b.Errorf("call: %v, %v", ok, err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			if n := c.LedgerBatches(); n > 0 {
+				_, after := m.rows()
+				b.ReportMetric(float64(after-before)/float64(n), "charges/batch")
+			}
+		})
+	}
 }
 
 func waitFor(t testing.TB, what string, ok func() bool) {
