@@ -45,6 +45,11 @@ func (c *Counter) Reserve(ctx context.Context, q limit.Quota, n int64, hold time
 	args := make([]any, 0, 13)
 	args = append(args, c.scriptNow(), clampLimit(q.Limit), n, micros(hold), strconv.FormatUint(id, 10))
 	if c.ledgered(q.Key, q.Period) {
+		if n > 0 && c.ledger.down.Load() {
+			// A charge now could not be confirmed to its caller: refuse
+			// the call before it reaches the backend.
+			return limit.Reservation{}, fmt.Errorf("%w: the ledger does not take charges", limit.ErrUnavailable)
+		}
 		args = append(args, "L")
 	} else {
 		args = c.periodArgs(args, q.Period)

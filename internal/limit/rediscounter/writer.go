@@ -50,6 +50,9 @@ type ledgerState struct {
 	wake    chan struct{}
 	// batches counts the batches the ledger took.
 	batches atomic.Int64
+	// down is set while the ledger refuses the batch at the head of the
+	// queue, which stays there until it takes it.
+	down atomic.Bool
 }
 
 func newLedgerState(l limit.Ledger, syncTimeout time.Duration) *ledgerState {
@@ -88,6 +91,7 @@ func (s *ledgerState) take() []queued {
 
 // settled records the outcome of the batch ending at seq.
 func (s *ledgerState) settled(seq uint64, err error) {
+	s.down.Store(err != nil)
 	s.mu.Lock()
 	if err == nil {
 		s.done = max(s.done, seq)

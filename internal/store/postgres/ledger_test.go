@@ -339,6 +339,9 @@ func TestCrashPoints(t *testing.T) {
 		if ok, err := m.call(dead, 10); ok || !errors.Is(err, limit.ErrUnavailable) {
 			t.Fatalf("a charge the ledger did not take: told %v, %v; want ErrUnavailable", ok, err)
 		}
+		if _, err := dead.Reserve(ctx, m.balance(), 10, 0); !errors.Is(err, limit.ErrUnavailable) {
+			t.Errorf("a hold while the ledger refuses charges: %v, want ErrUnavailable before the backend is called", err)
+		}
 		dead.Close()
 		sweeper := m.counter(nil)
 		if n, err := sweeper.Sweep(ctx, 0); n != 1 || err != nil {
