@@ -439,6 +439,40 @@ func TestCrashPoints(t *testing.T) {
 	})
 }
 
+// countingLedger counts seeds.
+type countingLedger struct {
+	*Ledger
+	seeds *atomic.Int64
+}
+
+func (l countingLedger) Seed(ctx context.Context, pin string, seed func(int64, func([]string) ([]bool, error)) error) error {
+	l.seeds.Add(1)
+	return l.Ledger.Seed(ctx, pin, seed)
+}
+
+// TestSnapshotKeepsBalances: an RDB snapshot moves LASTSAVE as a restart
+// does, but the run id tells them apart: a balance is seeded once, not
+// again after each snapshot.
+func TestSnapshotKeepsBalances(t *testing.T) {
+	m := newMoney(t, 100)
+	var seeds atomic.Int64
+	c := m.counter(countingLedger{m.ledger, &seeds})
+	ctx := context.Background()
+	if ok, err := m.call(c, 10); !ok || err != nil {
+		t.Fatalf("call: %v, %v", ok, err)
+	}
+	time.Sleep(1100 * time.Millisecond) // LASTSAVE counts seconds
+	if err := m.rdb.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := m.call(c, 10); !ok || err != nil {
+		t.Fatalf("call: %v, %v", ok, err)
+	}
+	if got := m.remaining(c); got != 80 || seeds.Load() != 1 {
+		t.Errorf("remaining %d after %d seeds; want 80 after one", got, seeds.Load())
+	}
+}
+
 // TestChargesAndPurchasesNeverOverspend: calls charged through two nodes
 // and purchases made at once on one balance never spend more than its
 // credit, and Redis's balance and the ledger agree at the end.

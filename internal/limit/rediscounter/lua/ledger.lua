@@ -25,9 +25,10 @@
 --           that restarts from its append-only file may have lost its
 --           last writes (a second of them with appendfsync everysec), so
 --           a balance is trusted only within the run of Redis that
---           seeded it: its field run is LASTSAVE, which Redis sets to
---           the time it started (and to the time of each RDB snapshot,
---           which only costs a needless seed). The refs given are pending
+--           seeded it: its field rid is Redis's run id, and run its
+--           LASTSAVE, which Redis sets when it starts and at each RDB
+--           snapshot (reserve.lua reads the run id only when LASTSAVE
+--           moved). The refs given are pending
 --           entries the ledger has rows of: forgotten, since spent counts
 --           them. used = spent + every entry still pending (the ledger
 --           has no row of them yet); held = the holds that survived, of
@@ -51,7 +52,8 @@ end
 
 if op == 'seed' then
   local run = tostring(redis.call('LASTSAVE'))
-  if redis.call('HGET', q, 'run') == run then
+  local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+  if redis.call('HGET', q, 'rid') == rid then
     return 0
   end
   for i = 4, #ARGV do
@@ -69,7 +71,7 @@ if op == 'seed' then
     end
   end
   redis.call('HSET', q, 'period', '0', 'end', '-1', 'used', string.format('%d', used), 'held', string.format('%d', held),
-    'gen', ARGV[3], 'run', run)
+    'gen', ARGV[3], 'run', run, 'rid', rid)
   redis.call('PERSIST', q)
   return 1
 end

@@ -21,10 +21,22 @@ local st = redis.call('HMGET', q, 'period', 'end', 'used', 'held')
 local period, pend = st[1], tonumber(st[2])
 local used, held = tonumber(st[3]) or 0, tonumber(st[4]) or 0
 local changed = false
-if ARGV[6] == 'L' and (st[1] == false or redis.call('HGET', q, 'run') ~= tostring(redis.call('LASTSAVE'))) then
+if ARGV[6] == 'L' then
   -- Redis does not have the balance, or has it from before it last
-  -- started: it may have lost the last writes (ledger.lua, 'seed').
-  return redis.error_reply('seed')
+  -- started, when it may have lost its last writes: it is seeded from
+  -- the ledger (ledger.lua, 'seed'). LASTSAVE, the time Redis started or
+  -- last wrote an RDB snapshot, is cheap; only when it moved is the run
+  -- id read, which tells a snapshot from a restart.
+  if st[1] == false then
+    return redis.error_reply('seed')
+  end
+  local saved = tostring(redis.call('LASTSAVE'))
+  if redis.call('HGET', q, 'run') ~= saved then
+    if redis.call('HGET', q, 'rid') ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
+      return redis.error_reply('seed')
+    end
+    redis.call('HSET', q, 'run', saved)
+  end
 end
 
 -- roll: start a new period if now has left the current one.
