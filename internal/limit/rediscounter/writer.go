@@ -149,6 +149,7 @@ func (c *Counter) writeLedger(quit <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	s := c.ledger
 	backoff := 50 * time.Millisecond
+	failing := false // one log line per change
 	for {
 		select {
 		case <-s.wake:
@@ -165,7 +166,10 @@ func (c *Counter) writeLedger(quit <-chan struct{}, done chan<- struct{}) {
 		for batch := s.take(); batch != nil; batch = s.take() {
 			if err := c.writeBatch(context.Background(), batch); err != nil {
 				s.putBack(batch)
-				c.log.Warn("counters: the ledger did not take a batch of charges; trying again", "charges", len(batch), "error", err)
+				if !failing {
+					c.log.Warn("counters: the ledger does not take charges; balance holds are refused until it does", "charges", len(batch), "error", err)
+					failing = true
+				}
 				select {
 				case <-time.After(backoff):
 				case <-quit:
@@ -177,6 +181,10 @@ func (c *Counter) writeLedger(quit <-chan struct{}, done chan<- struct{}) {
 				default:
 				}
 				break
+			}
+			if failing {
+				c.log.Info("counters: the ledger takes charges again")
+				failing = false
 			}
 			backoff = 50 * time.Millisecond
 		}
