@@ -40,7 +40,17 @@ type Ledger interface {
 
 	// Seed reads what pin has spent (purchases and charges) and calls
 	// seed with it, while no Write is between its commit and the end of
-	// its apply and no store transaction is running. seed may ask which
-	// refs are rows (written), as of that same moment.
-	Seed(ctx context.Context, pin string, seed func(spent int64, written func(refs []string) ([]bool, error)) error) error
+	// its apply and no store transaction is running. seed may read and
+	// write the ledger through tx, as of that same moment.
+	Seed(ctx context.Context, pin string, seed func(spent int64, tx LedgerSeed) error) error
+}
+
+// LedgerSeed is what a seed may do in the ledger while it holds it still.
+type LedgerSeed interface {
+	// Written reports which refs are rows.
+	Written(refs []string) ([]bool, error)
+	// Open writes a charge of amount (positive) under ref, unless ref is
+	// a row already: what a counter counted before it had a ledger (its
+	// opening spend), so that a rebuild does not forget it.
+	Open(ref string, amount int64) error
 }

@@ -177,19 +177,34 @@ func (c *Counter) settlePurchase(ctx context.Context, pin, ref string, written b
 }
 
 // seed (re)builds a balance from the ledger: Redis does not have it, or
-// has it from before it last started (ledger.lua, 'seed').
+// has it from before it last started (ledger.lua, 'seed'). A balance
+// Redis counted before it had a ledger is adopted: what it spent beyond
+// the ledger's rows (per-call charges, which were Redis's alone) is
+// written as one opening row first, so that no rebuild forgets it.
 func (c *Counter) seed(ctx context.Context, pin string) error {
 	keys := c.ledgerKeys(pin)
 	var rerr error
-	err := c.ledger.l.Seed(ctx, pin, func(spent int64, written func([]string) ([]bool, error)) error {
-		res, err := ledgerScript.Run(ctx, c.rdb, keys[:2], "read").StringSlice()
+	err := c.ledger.l.Seed(ctx, pin, func(spent int64, tx limit.LedgerSeed) error {
+		res, err := ledgerScript.Run(ctx, c.rdb, keys[:2], "read").Slice()
 		if rerr = c.check(err); rerr != nil {
 			return rerr
 		}
-		refs := res[1:]
+		if legacy, ok := res[1].(string); ok {
+			if used, err := strconv.ParseInt(legacy, 10, 64); err == nil && used > spent {
+				if err := tx.Open(openingRef+pin, used-spent); err != nil {
+					return err
+				}
+				spent = used
+			}
+		}
 		args := []any{"seed", spent, newNodeID()}
-		if len(refs) > 0 {
-			in, err := written(refs)
+		if len(res) > 2 {
+			refs := make([]string, 0, len(res)-2)
+			for _, r := range res[2:] {
+				ref, _ := r.(string)
+				refs = append(refs, ref)
+			}
+			in, err := tx.Written(refs)
 			if err != nil {
 				return err
 			}
@@ -207,6 +222,10 @@ func (c *Counter) seed(ctx context.Context, pin string) error {
 	}
 	return err
 }
+
+// openingRef prefixes the ref of the opening row of a balance Redis
+// counted before it had a ledger.
+const openingRef = "opening:"
 
 // isSeed reports whether reserve.lua asked for the balance to be seeded.
 func isSeed(err error) bool {

@@ -146,7 +146,7 @@ func (l *Ledger) Written(ctx context.Context, refs []string) ([]bool, error) {
 // purchase is between its hold and its commit) and then the ledger lock
 // exclusively (no Write is between its commit and its apply), reads the
 // spend and calls seed before either is released.
-func (l *Ledger) Seed(ctx context.Context, pin string, seed func(spent int64, written func([]string) ([]bool, error)) error) error {
+func (l *Ledger) Seed(ctx context.Context, pin string, seed func(spent int64, tx limit.LedgerSeed) error) error {
 	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+seedLockTimeout+`'`); err != nil {
 			return err
@@ -161,8 +161,23 @@ func (l *Ledger) Seed(ctx context.Context, pin string, seed func(spent int64, wr
 			pin, store.LedgerRecharge).Scan(&spent); err != nil {
 			return err
 		}
-		return seed(spent, func(refs []string) ([]bool, error) { return written(ctx, tx, refs) })
+		return seed(spent, seedTx{ctx: ctx, tx: tx, pin: pin})
 	})
+}
+
+// seedTx is a Seed's transaction, as limit.LedgerSeed.
+type seedTx struct {
+	ctx context.Context
+	tx  pgx.Tx
+	pin string
+}
+
+func (s seedTx) Written(refs []string) ([]bool, error) { return written(s.ctx, s.tx, refs) }
+
+func (s seedTx) Open(ref string, amount int64) error {
+	_, err := s.tx.Exec(s.ctx, `INSERT INTO ledger (ref, pin, kind, amount, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (ref) DO NOTHING`, ref, s.pin, store.LedgerCharge, -amount, time.Now().UnixMicro())
+	return err
 }
 
 // written reports which refs are rows of the ledger.

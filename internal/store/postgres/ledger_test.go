@@ -439,13 +439,39 @@ func TestCrashPoints(t *testing.T) {
 	})
 }
 
+// TestBalanceCountedBeforeTheLedger: a cluster upgraded to the ledger
+// keeps what Redis counted before (per-call charges were Redis's alone):
+// the first seed writes it as an opening row, so that no rebuild gives
+// the money back.
+func TestBalanceCountedBeforeTheLedger(t *testing.T) {
+	m := newMoney(t, 100)
+	ctx := context.Background()
+	// A balance as reserve.lua wrote it before the ledger: no gen.
+	if err := m.rdb.HSet(ctx, "tollgate:q:{balance:payer}", "period", "0", "end", "-1", "used", "45", "held", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	c := m.counter(nil)
+	if got := m.remaining(c); got != 55 {
+		t.Errorf("remaining %d on the balance counted before the ledger, want 55", got)
+	}
+	if _, spent := m.rows(); spent != 45 {
+		t.Errorf("the ledger says %d spent, want the opening 45", spent)
+	}
+	if err := m.rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.remaining(c); got != 55 {
+		t.Errorf("remaining %d rebuilt from the ledger, want 55", got)
+	}
+}
+
 // countingLedger counts seeds.
 type countingLedger struct {
 	*Ledger
 	seeds *atomic.Int64
 }
 
-func (l countingLedger) Seed(ctx context.Context, pin string, seed func(int64, func([]string) ([]bool, error)) error) error {
+func (l countingLedger) Seed(ctx context.Context, pin string, seed func(int64, limit.LedgerSeed) error) error {
 	l.seeds.Add(1)
 	return l.Ledger.Seed(ctx, pin, seed)
 }

@@ -18,8 +18,10 @@
 --   'drop'  ref: a purchase whose transaction rolled back: take its
 --           amount out of used and forget it (1), or nothing (0).
 --   'read'  ref...: the balance's gen and each ref's pending entry
---           (false when not pending), for the sweeper; with no ref, the
---           gen and every pending entry's ref, for a seed.
+--           (false when not pending), for the sweeper; with no ref, for
+--           a seed, the gen, the balance's used if it was written before
+--           the ledger (it has no gen; false otherwise), and every
+--           pending entry's ref.
 --   'seed'  spent gen ref...: (re)build the balance from the ledger,
 --           unless it was seeded since Redis last started (0). Redis
 --           that restarts from its append-only file may have lost its
@@ -39,6 +41,11 @@ local op = ARGV[1]
 if op == 'read' then
   local out = {redis.call('HGET', q, 'gen') or ''}
   if #ARGV == 1 then
+    local legacy = false
+    if out[1] == '' then
+      legacy = redis.call('HGET', q, 'used')
+    end
+    out[2] = legacy
     for _, ref in ipairs(redis.call('HKEYS', p)) do
       out[#out + 1] = ref
     end
