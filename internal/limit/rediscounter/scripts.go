@@ -20,9 +20,12 @@ var (
 	settleLua string
 	//go:embed lua/usage.lua
 	usageLua string
+	//go:embed lua/ledger.lua
+	ledgerLua string
 
 	allowScript   = redis.NewScript(prelude + allowLua)
 	reserveScript = redis.NewScript(prelude + reserveLua)
 	settleScript  = redis.NewScript(prelude + settleLua)
 	usageScript   = redis.NewScript(prelude + usageLua)
+	ledgerScript  = redis.NewScript(ledgerLua)
 )

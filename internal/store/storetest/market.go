@@ -365,6 +365,9 @@ func testRecharges(t *testing.T, s store.Store) {
 	if c, err := s.Credit(ctx, "payer"); err != nil || c != sum {
 		t.Errorf("Credit: got %d, %v; want %d (refused recharges are not stored)", c, err, sum)
 	}
+	if credit, spent, err := s.LedgerBalance(ctx, "payer"); err != nil || credit != sum || spent != 0 {
+		t.Errorf("LedgerBalance: got credit %d, spent %d, %v; want %d and 0: a recharge's row commits with it, a refused one writes none", credit, spent, err, sum)
+	}
 	rs, err := s.ListRecharges(ctx, "payer")
 	if got := ids(rs, func(r model.Recharge) string { return r.ID }); err != nil || !slices.Equal(got, made) {
 		t.Errorf("ListRecharges: got %q, %v; want %q", got, err, made)

@@ -3,7 +3,11 @@
 -- KEYS[2]  its live holds: a sorted set of hold id by deadline (µs)
 -- KEYS[3]  its holds' amounts: a hash of hold id -> "n period end"
 -- ARGV     now (µs, '' for TIME), limit, n, hold (µs), the new hold's id,
---          then 'T' for a Total period, or 'D' and the days around the
+--          then 'T' for a Total period, 'L' for a balance whose record
+--          is a ledger (Total; a balance Redis does not have, or was not
+--          seeded since Redis last started, is the error "seed": the
+--          caller seeds it from the ledger, ledger.lua), or
+--          'D' and the days around the
 --          client's clock (Lua has no zone database): start of the first,
 --          then for each of three days its number and end (µs). The script
 --          picks the day TIME falls in.
@@ -17,11 +21,28 @@ local st = redis.call('HMGET', q, 'period', 'end', 'used', 'held')
 local period, pend = st[1], tonumber(st[2])
 local used, held = tonumber(st[3]) or 0, tonumber(st[4]) or 0
 local changed = false
+if ARGV[6] == 'L' then
+  -- Redis does not have the balance, or has it from before it last
+  -- started, when it may have lost its last writes: it is seeded from
+  -- the ledger (ledger.lua, 'seed'). LASTSAVE, the time Redis started or
+  -- last wrote an RDB snapshot, is cheap; only when it moved is the run
+  -- id read, which tells a snapshot from a restart.
+  if st[1] == false then
+    return redis.error_reply('seed')
+  end
+  local saved = tostring(redis.call('LASTSAVE'))
+  if redis.call('HGET', q, 'run') ~= saved then
+    if redis.call('HGET', q, 'rid') ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
+      return redis.error_reply('seed')
+    end
+    redis.call('HSET', q, 'run', saved)
+  end
+end
 
 -- roll: start a new period if now has left the current one.
 if pend == nil or (pend ~= -1 and now >= pend) then
   local pid, pe
-  if ARGV[6] == 'T' then
+  if ARGV[6] ~= 'D' then
     pid, pe = '0', -1
   else
     local start = tonumber(ARGV[7])

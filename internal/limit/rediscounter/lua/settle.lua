@@ -1,11 +1,16 @@
 -- settle.lua: commit or release a hold, as limit's quota.go.
 -- KEYS[1..3]  as reserve.lua; KEYS[4], when given, the quota's charges:
 --             a set of charge ids the commit adds ARGV[4] to, in the same
---             step (CommitCharge).
+--             step (CommitCharge); with 'p', the balance's pending hash.
 -- ARGV        now (µs, '' for TIME), the hold's id, '1' to commit or '0'
---             to release, the charge id.
+--             to release, the charge id; or 'p' to commit a balance hold
+--             as pending on its way to the ledger (ledger.lua), with its
+--             ref and kind ('c' a call, 'p' a purchase): the amount is
+--             added to used and KEYS[4] records ref -> "n kind now" until
+--             the ledger has its row.
 -- Returns     0 when the hold is unknown or expired, 1 when settled, 2
---             when committed into use.
+--             when committed into use; with 'p', {that, the balance's
+--             generation} (see ledger.lua).
 local q, hk, nk = KEYS[1], KEYS[2], KEYS[3]
 local now = now_us(ARGV[1])
 local id = ARGV[2]
@@ -28,7 +33,7 @@ end
 local result = 1
 if deadline == nil or deadline <= now then
   result = 0
-elseif ARGV[3] == '1' and hp == period and (he == -1 or now < he) then
+elseif ARGV[3] ~= '0' and hp == period and (he == -1 or now < he) then
   -- A hold whose period has ended was admitted under that period's
   -- allowance: its use does not count against the new one.
   used = used + hn
@@ -36,6 +41,12 @@ elseif ARGV[3] == '1' and hp == period and (he == -1 or now < he) then
 end
 if period then
   redis.call('HSET', q, 'used', int(used), 'held', int(held))
+end
+if ARGV[3] == 'p' then
+  if result == 2 then
+    redis.call('HSET', KEYS[4], ARGV[4], int(hn) .. ' ' .. ARGV[5] .. ' ' .. int(now))
+  end
+  return {result, redis.call('HGET', q, 'gen') or ''}
 end
 if result > 0 and KEYS[4] then
   redis.call('SADD', KEYS[4], ARGV[4])
