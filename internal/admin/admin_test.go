@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -94,6 +96,38 @@ type response struct {
 func (r response) errStatus() string {
 	e, _ := r.body["error"].(map[string]any)
 	s, _ := e["status"].(string)
+	return s
+}
+
+// code returns the code of a refusal in dialect d's envelope.
+func (r response) code(d errcode.Dialect) string {
+	switch d {
+	case errcode.DialectMarket:
+		s, _ := r.body["code"].(string)
+		return s
+	case errcode.DialectZenith:
+		n, _ := r.body["error_code"].(float64)
+		return strconv.Itoa(int(n))
+	case errcode.DialectTencent:
+		n, _ := r.body["code"].(float64)
+		return strconv.Itoa(int(n))
+	}
+	return r.errStatus()
+}
+
+// message returns the message of a refusal in dialect d's envelope.
+func (r response) message(d errcode.Dialect) string {
+	var s string
+	switch d {
+	case errcode.DialectMarket:
+		s, _ = r.body["msg"].(string)
+	case errcode.DialectZenith:
+		s, _ = r.body["error_message"].(string)
+	case errcode.DialectTencent:
+		s, _ = r.body["message"].(string)
+	default:
+		s = r.errMessage()
+	}
 	return s
 }
 
