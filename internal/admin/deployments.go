@@ -60,10 +60,11 @@ func (s *server) undeploy(w http.ResponseWriter, r *http.Request) error {
 // foreignRevision refuses the deployment to group into of a revision of
 // group from: errcode.ParentMismatch where the caller sees from and it has
 // the revision, and otherwise what a revision that does not exist answers
-// (errcode.ResourceNotFound "revision R"), so that no tenant learns what
-// another's groups hold.
+// (errcode.ResourceNotFound "revision R of group G"), so that no tenant
+// learns what another's groups hold.
 func (s *server) foreignRevision(r *http.Request, from, rev, into string) error {
-	notFound := errcode.New(errcode.ResourceNotFound, "revision "+rev)
+	// The store's words for a revision a group lacks.
+	notFound := errcode.New(errcode.ResourceNotFound, "revision "+rev+" of group "+from)
 	g, err := s.store.Group(r.Context(), from)
 	switch {
 	case errcode.Has(err, errcode.ResourceNotFound):
