@@ -118,7 +118,7 @@ func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request, id stri
 			return err
 		}
 	}
-	sw := &successWriter{ResponseWriter: w, requestID: id, answer: ask.resolve(c), tag: r.Method == http.MethodGet}
+	sw := &successWriter{ResponseWriter: w, requestID: id, answer: ask.resolve(c), tag: r.Method == http.MethodGet || r.Method == http.MethodHead}
 	return rt.h(sw, r)
 }
 

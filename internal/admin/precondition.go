@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
@@ -164,10 +163,7 @@ func (s *server) currentVersion(get *route, r *http.Request) (string, error) {
 	req.Body, req.ContentLength = http.NoBody, 0
 	u := *r.URL
 	u.RawQuery = ""
-	req.URL = &u
-	if req.Form != nil {
-		req.Form = url.Values{}
-	}
+	req.URL, req.Form, req.PostForm = &u, nil, nil
 	rec := versionRecorder{header: http.Header{}}
 	if err := get.h(&successWriter{ResponseWriter: &rec, tag: true}, req); err != nil {
 		return "", err
