@@ -28,7 +28,9 @@ type writeCheck struct {
 // WithWriteCheck returns ctx carrying check, which the store runs once,
 // in the first write transaction made with the context (see above). The
 // check must only read: a write from it would wait for the lock its own
-// transaction holds.
+// transaction holds. Its reads take a connection of the store's read pool
+// (package sqlite's and package postgres's are apart from the writer's),
+// never the one the waiting write holds.
 func WithWriteCheck(ctx context.Context, check func(context.Context) error) context.Context {
 	return context.WithValue(ctx, writeCheckKey{}, &writeCheck{check: check})
 }
