@@ -12,8 +12,8 @@
 // a user only what its role allows. access.go holds those rules.
 //
 // Handlers return errors; one edge (edge.go) authenticates, checks
-// access, names the request and turns every error into the jdcloud error
-// envelope.
+// access and If-Match (precondition.go), names the request and turns
+// every error into the error envelope of the caller's dialect (answer.go).
 package admin
 
 import (
