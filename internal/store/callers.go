@@ -11,7 +11,10 @@ import (
 // "account P".
 type Accounts interface {
 	// CreateAccount stores a. A pin already taken is
-	// errcode.RecordConflict.
+	// errcode.RecordConflict. An answer dialect or language left zero is
+	// stored as jdcloud or en, as both CreateAccount and UpdateAccount
+	// fill them, so that callers written before accounts had them keep
+	// working.
 	CreateAccount(ctx context.Context, a model.Account) (model.Account, error)
 	// Account returns the account with pin.
 	Account(ctx context.Context, pin string) (model.Account, error)
