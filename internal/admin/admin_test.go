@@ -31,7 +31,7 @@ const token = "s3cret-admin-token"
 // directory, counting the reloads its writes wait for (changes), on a
 // clock that moves only when told.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	h       http.Handler
 	srv     *server
 	store   store.Store
@@ -52,7 +52,7 @@ func (c *countingReloader) Wait(context.Context, uint64) error {
 	return nil
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	sealer, err := secret.Load(dir, func(string) string { return "" })
