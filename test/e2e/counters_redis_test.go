@@ -104,7 +104,7 @@ func TestCountersInRedis(t *testing.T) {
 }
 
 // metric returns the value of a metric without labels from s's /metrics.
-func metric(t *testing.T, s *server, name string) string {
+func metric(t testing.TB, s *server, name string) string {
 	t.Helper()
 	resp, err := http.Get(s.admin + "/metrics")
 	if err != nil {
