@@ -90,3 +90,35 @@ func (c *cluster) logs() string {
 	}
 	return b.String()
 }
+
+// guarded publishes through s a group of calls signed with JDCLOUD2
+// (GET /ping, a mock backend, deployed online) that the access key ak may
+// call, with a traffic policy of keyLimit calls an hour per key if
+// keyLimit > 0 and a daily quota of dailyLimit calls if dailyLimit > 0.
+// It returns the group's host.
+func guarded(s *server, name, ak string, keyLimit, dailyLimit int) string {
+	s.t.Helper()
+	g := s.publish(map[string]any{"name": name, "authType": "signature"},
+		map[string]any{"name": "ping", "method": "GET", "path": "/ping"}, "online",
+		map[string]any{"type": "mock", "status": 200, "body": `{"pong":true}`})
+	if keyLimit > 0 {
+		pol := s.mustCall(201, "POST", "/v1/policies", map[string]any{
+			"name": name, "unit": "hour", "apiLimit": 1_000_000_000, "userLimit": 1_000_000_000, "keyLimit": keyLimit})
+		s.mustCall(201, "POST", "/v1/policies/"+pol["policyId"].(string)+"/bindings",
+			map[string]any{"groupId": g, "environment": "online"})
+	}
+	auth := map[string]any{"environment": "online", "accessKey": ak}
+	if dailyLimit > 0 {
+		auth["dailyLimit"] = dailyLimit
+	}
+	s.mustCall(201, "POST", "/v1/groups/"+g+"/authorizations", auth)
+	return g + ".localhost"
+}
+
+// newSigner creates the account pin through s and a key of it.
+func newSigner(s *server, pin string) signer {
+	s.t.Helper()
+	s.mustCall(201, "POST", "/v1/accounts", map[string]any{"pin": pin, "name": pin})
+	key := s.mustCall(201, "POST", "/v1/accounts/"+pin+"/keys", nil)
+	return signer{key["accessKey"].(string), key["secretKey"].(string)}
+}

@@ -45,24 +45,9 @@ func TestClusterOfThree(t *testing.T) {
 		}
 	}()
 	a := c.nodes[0]
-	a.mustCall(201, "POST", "/v1/accounts", map[string]any{"pin": "acme", "name": "Acme"})
-	key := a.mustCall(201, "POST", "/v1/accounts/acme/keys", nil)
-	k := signer{key["accessKey"].(string), key["secretKey"].(string)}
-	mock := map[string]any{"type": "mock", "status": 200, "body": `{"pong":true}`}
-
-	limited := a.publish(map[string]any{"name": "limited", "authType": "signature"},
-		map[string]any{"name": "ping", "method": "GET", "path": "/ping"}, "online", mock)
-	pol := a.mustCall(201, "POST", "/v1/policies", map[string]any{
-		"name": "per-key", "unit": "hour", "apiLimit": 1_000_000, "userLimit": 1_000_000, "keyLimit": keyLimit})
-	a.mustCall(201, "POST", "/v1/policies/"+pol["policyId"].(string)+"/bindings",
-		map[string]any{"groupId": limited, "environment": "online"})
-	a.mustCall(201, "POST", "/v1/groups/"+limited+"/authorizations",
-		map[string]any{"environment": "online", "accessKey": k.ak})
-
-	quotaGroup := a.publish(map[string]any{"name": "quota", "authType": "signature"},
-		map[string]any{"name": "ping", "method": "GET", "path": "/ping"}, "online", mock)
-	a.mustCall(201, "POST", "/v1/groups/"+quotaGroup+"/authorizations",
-		map[string]any{"environment": "online", "accessKey": k.ak, "dailyLimit": quota})
+	k := newSigner(a, "acme")
+	limited := guarded(a, "limited", k.ak, keyLimit, 0)
+	quotaGroup := guarded(a, "quota", k.ak, 0, quota)
 
 	var backendOK atomic.Int64
 	backend := newCountingBackend(t, &backendOK)
@@ -79,7 +64,7 @@ func TestClusterOfThree(t *testing.T) {
 	p := newPropagator(t, a, c.nodes[1:])
 
 	limitedCall := func(client *http.Client, data string) (int, []byte, error) {
-		return k.get(client, data, limited+".localhost", "/ping")
+		return k.get(client, data, limited, "/ping")
 	}
 	marketCall := func(client *http.Client, data string) (int, []byte, error) {
 		return k.get(client, data, market+".localhost", "/now")
@@ -111,7 +96,7 @@ func TestClusterOfThree(t *testing.T) {
 				keyLimit, 3*keyLimit, got, keyLimit, 2*keyLimit)
 		}
 		got = burst(c.nodes, 2*quota, 64, func(client *http.Client, data string) (int, []byte, error) {
-			return k.get(client, data, quotaGroup+".localhost", "/ping")
+			return k.get(client, data, quotaGroup, "/ping")
 		})
 		if total(got, 200) != quota || total(got, 429) != quota {
 			t.Errorf("a daily quota of %d, %d calls from 64 callers over 3 nodes: %v; want exactly %d of 200 and %d of 429",
@@ -155,8 +140,12 @@ func TestClusterOfThree(t *testing.T) {
 		if chargedUnits != ok*price {
 			t.Errorf("usage charged %d for %d calls at %d", chargedUnits, ok, price)
 		}
-		if spent < told*price || spent > sent*price {
-			t.Errorf("spent %d: want from %d to %d", spent, told*price, sent*price)
+		// What C held for its calls in flight counts as spent until the
+		// holds' deadline (limit.DefaultHold), as does a charge committed
+		// just before it died: at most one call a connection.
+		if spent < told*price || spent > chargedUnits+perNode*price {
+			t.Errorf("spent %d: want from %d (what clients were told of) to %d (what usage charged, and %d calls in flight on C)",
+				spent, told*price, chargedUnits+perNode*price, perNode)
 		}
 		// C comes back on its data directory; p's others share c.nodes.
 		c.start(2)

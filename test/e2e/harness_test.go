@@ -26,7 +26,7 @@ type server struct {
 	client *http.Client
 }
 
-func start(t *testing.T, cfg app.Config) *server {
+func start(t testing.TB, cfg app.Config) *server {
 	t.Helper()
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
