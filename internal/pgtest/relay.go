@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/url"
@@ -21,6 +22,9 @@ type Relay struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // both ends of every relayed connection
 	down  bool
+	// atCommit arms the relay to break the next connection that commits
+	// (CutAtCommit); downAtCommit takes the relay down then too.
+	atCommit, downAtCommit bool
 }
 
 // NewRelay starts a relay to the server of dsn (a URL from Start) for t,
@@ -87,8 +91,8 @@ func (r *Relay) accept() {
 		r.mu.Unlock()
 		var wg sync.WaitGroup
 		wg.Add(2)
-		go func() { defer wg.Done(); io.Copy(up, c); up.Close() }()
-		go func() { defer wg.Done(); io.Copy(c, up); c.Close() }()
+		go func() { defer wg.Done(); r.toServer(up, c) }()
+		go func() { defer wg.Done(); io.Copy(c, up); c.Close(); up.Close() }()
 		go func() {
 			wg.Wait()
 			r.mu.Lock()
@@ -97,6 +101,71 @@ func (r *Relay) accept() {
 			r.mu.Unlock()
 		}()
 	}
+}
+
+// CutAtCommit arms the relay: the next COMMIT a client sends (pgx sends
+// it alone, in a simple Query message) reaches the database, and the
+// client's end of that connection is closed at once, so that it never
+// learns whether its transaction committed; the database's answer is
+// dropped. With down, the relay is taken down at the same instant: every
+// other connection is cut and new ones are refused, as if the database
+// went away just as the COMMIT arrived. The relay then acts once.
+func (r *Relay) CutAtCommit(down bool) {
+	r.mu.Lock()
+	r.atCommit, r.downAtCommit = true, down
+	r.mu.Unlock()
+}
+
+// commitMessage is a simple Query message of "commit": 'Q', its length
+// (4 + 7 bytes) and the statement with its NUL.
+var commitMessage = []byte("Q\x00\x00\x00\x0bcommit\x00")
+
+// toServer copies what client sends to up until either end closes, then
+// closes up; or until the relay, armed by CutAtCommit, has passed on a
+// COMMIT, when it closes client and leaves up open for the database's
+// answer, which the other direction drops when it cannot pass it on.
+func (r *Relay) toServer(up, client net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := client.Read(buf)
+		if n > 0 {
+			// Decided before the COMMIT is passed on: once it is, its
+			// answer may be back before an arming that comes after.
+			cut := r.committing(buf[:n], up)
+			if _, werr := up.Write(buf[:n]); werr != nil {
+				break
+			}
+			if cut {
+				client.Close()
+				return
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	up.Close()
+}
+
+// committing reports whether the relay is armed and data holds a COMMIT,
+// and disarms it then; taking it down if asked, it cuts every connection
+// but up, which must live until the database has read the COMMIT.
+func (r *Relay) committing(data []byte, up net.Conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.atCommit || !bytes.Contains(data, commitMessage) {
+		return false
+	}
+	r.atCommit = false
+	if r.downAtCommit {
+		r.down = true
+		for c := range r.conns {
+			if c != up {
+				c.Close()
+			}
+		}
+	}
+	return true
 }
 
 // cut closes every relayed connection.
