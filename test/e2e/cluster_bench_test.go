@@ -55,13 +55,15 @@ func BenchmarkClusterPropagation(b *testing.B) {
 //   - the PostgreSQL transactions a change costs the whole cluster (the
 //     write and every node's reload), from pg_stat_database;
 //   - limit accuracy: the calls admitted of 3L sent over the nodes against
-//     a key limit of L, with Redis (exactly L, or the benchmark fails) and
-//     with Redis stopped (each node's L/n);
+//     a key limit of L with Redis (exactly L, or the benchmark fails);
 //   - the Redis commands and Redis CPU time of one metered call (a
 //     signature and its nonce, three rate limits, a daily quota, usage),
 //     from INFO commandstats;
 //   - the heap each node holds per deployed API and per key, from the
-//     growth of this process's live heap divided by n.
+//     growth of this process's live heap divided by n;
+//   - with Redis stopped, the same: each node admits L/n on its own; and
+//     once Redis is back, empty, the time until every node counts in it
+//     again, and the limit exact again (or the benchmark fails).
 //
 // Every node, PostgreSQL and Redis share the machine's CPUs: the figures
 // of 12 and 20 nodes include their contention, which a real cluster of
@@ -156,8 +158,19 @@ func simulate(b *testing.B, n int) {
 	if bad := total(got, 500); bad > 0 {
 		b.Errorf("%d nodes with Redis down: %d answers 500", n, bad)
 	}
-	b.Logf("a key limit of %d over %d nodes: %d admitted with Redis, %d with Redis down", keyLimit, n, admitted, down)
+
+	// Redis back, empty: a fresh window, exact again once every node
+	// counts in Redis.
+	rs.Restart()
+	back := awaitCountersUp(b, nodes, time.Now())
+	again := total(burst(nodes, 3*keyLimit, 4*n, call(limited)), 200)
+	if again != keyLimit {
+		b.Errorf("%d nodes, Redis back: %d admitted of a key limit of %d, want exactly %d", n, again, keyLimit, keyLimit)
+	}
+	b.Logf("a key limit of %d over %d nodes: %d admitted with Redis, %d with Redis down, %d once every node counted in Redis again, %v after its return",
+		keyLimit, n, admitted, down, again, back.Round(time.Millisecond))
 	b.ReportMetric(float64(down)/keyLimit, "admitted/L-redis-down")
+	b.ReportMetric(float64(back)/float64(time.Millisecond), "redis-return-ms")
 }
 
 // publishAPIs publishes through s a group of apis APIs, each with a path
