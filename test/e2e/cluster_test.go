@@ -23,9 +23,11 @@ import (
 //   - kill -9 of node C under a load of paid calls: A and B answer every
 //     call with a charged 200, and the usage and spending the admin API
 //     reports afterwards hold every call a client was told succeeded;
-//   - PostgreSQL cut off under load: the data plane answers every call,
-//     admin writes answer 503 UNAVAILABLE, /readyz reports the failing
-//     reloads, and once it is back a change made through B reaches A and C;
+//   - PostgreSQL cut off under load: the data plane answers every call
+//     that moves no money, paid calls answer 503 busy (their charge cannot
+//     reach the ledger) and are charged again once it is back, admin
+//     writes answer 503 UNAVAILABLE, /readyz reports the failing reloads,
+//     and once it is back a change made through B reaches A and C;
 //   - Redis stopped under load: no 500; paid calls 503 (fail-closed), the
 //     key limit L/3 on each node (fail-open), and exact again once Redis
 //     is back.
@@ -47,6 +49,7 @@ func TestClusterOfThree(t *testing.T) {
 	a := c.nodes[0]
 	k := newSigner(a, "acme")
 	limited := guarded(a, "limited", k.ak, keyLimit, 0)
+	free := guarded(a, "free", k.ak, 0, 0)
 	quotaGroup := guarded(a, "quota", k.ak, 0, quota)
 
 	var backendOK atomic.Int64
@@ -65,6 +68,9 @@ func TestClusterOfThree(t *testing.T) {
 
 	limitedCall := func(client *http.Client, data string) (int, []byte, error) {
 		return k.get(client, data, limited, "/ping")
+	}
+	freeCall := func(client *http.Client, data string) (int, []byte, error) {
+		return k.get(client, data, free, "/ping")
 	}
 	marketCall := func(client *http.Client, data string) (int, []byte, error) {
 		return k.get(client, data, market+".localhost", "/now")
@@ -154,9 +160,17 @@ func TestClusterOfThree(t *testing.T) {
 	}
 
 	if !t.Run("PostgreSQL down under load", func(t *testing.T) {
-		l := startLoad(c.nodes, 2, marketCall, charged)
+		// Calls that move no money never touch PostgreSQL: every one is
+		// answered. Paid calls need their charge in the ledger before
+		// the answer (docs/cluster.md, "Money has one ledger"), so they
+		// are refused with 503 busy in the group's dialect while it is
+		// away, before the backend is called, and paid again after.
+		l := startLoad(c.nodes, 2, freeCall, func(status int, _ []byte) bool { return status == 200 })
 		defer l.stop()
+		paid := startLoad(c.nodes, 1, marketCall, charged)
+		defer paid.stop()
 		l.await(t, 60)
+		paid.await(t, 30)
 		c.pg.SetDown(true)
 		for i, s := range c.nodes {
 			r := s.call("POST", "/v1/groups", map[string]any{"name": fmt.Sprintf("while-down-%d", i)})
@@ -169,6 +183,13 @@ func TestClusterOfThree(t *testing.T) {
 			awaitStatus(t, s, "/readyz", 503, fmt.Sprintf("node %d's /readyz with PostgreSQL down", i))
 		}
 		l.await(t, 60)
+		for i := range c.nodes {
+			awaitFailures(t, paid, i, 503)
+		}
+		if f := paid.failed(503); f != "" {
+			t.Errorf("paid calls with PostgreSQL down: %s; want a charged 200 or 503 busy only", f)
+		}
+		paidBefore := paid.succeeded()
 
 		c.pg.SetDown(false)
 		b := c.nodes[1]
@@ -193,11 +214,16 @@ func TestClusterOfThree(t *testing.T) {
 			awaitStatus(t, s, "/readyz", 200, fmt.Sprintf("node %d's /readyz after PostgreSQL's return", i))
 		}
 		l.await(t, 60)
+		paid.await(t, 30)
 		l.stop()
+		paid.stop()
 		if f := l.failed(); f != "" {
-			t.Errorf("the data plane, with PostgreSQL down and back: %s", f)
+			t.Errorf("calls that move no money, with PostgreSQL down and back: %s", f)
 		}
-		t.Logf("load: %s", l.report())
+		if f := paid.failed(503); f != "" {
+			t.Errorf("paid calls, with PostgreSQL down and back: %s; want a charged 200 or 503 busy only", f)
+		}
+		t.Logf("load: %s; paid: %s (%d charged after the return)", l.report(), paid.report(), paid.succeeded()-paidBefore)
 	}) {
 		return
 	}
@@ -222,15 +248,16 @@ func TestClusterOfThree(t *testing.T) {
 			awaitFailures(t, l, i, 503)
 		}
 		// The admin calls that read the counters answer 503 too; a
-		// recharge, stored in PostgreSQL, is a success without its
-		// balance (an error would have it made again).
+		// recharge, stored in PostgreSQL with its ledger row, is a
+		// success, and its balance is the ledger's (an error would have
+		// it made again).
 		day := time.Now().UTC().Format("2006-01-02")
 		if r := a.call("GET", "/v1/usage?groupId="+market+"&from="+day, nil); r.status != 503 || r.errorStatus(t) != "UNAVAILABLE" {
 			t.Errorf("usage with Redis down: %d %s, want 503 UNAVAILABLE", r.status, r.body)
 		}
 		credit := a.mustCall(201, "POST", "/v1/accounts/acme/recharge", map[string]any{"amount": 1})
-		if _, ok := credit["balance"]; ok || credit["credit"] != 10_000_001.0 {
-			t.Errorf("a recharge with Redis down: %v; want the credit 10000001 and no balance", credit)
+		if bal, _ := credit["balance"].(float64); credit["credit"] != 10_000_001.0 || bal <= 0 || bal > 10_000_001 || int64(10_000_001-bal)%price != 0 {
+			t.Errorf("a recharge with Redis down: %v; want the credit 10000001 and the ledger's balance: the credit less whole calls at %d", credit, price)
 		}
 		c.redis.Restart()
 		back := awaitCountersUp(t, c.nodes, time.Now())
