@@ -96,9 +96,17 @@ func TestPatchedDomainsServeWhatFullServes(t *testing.T) {
 			serving := 0
 			for step := range 300 {
 				// Two groups, so that claims meet and each group's
-				// claims go far enough to serve.
-				g, _ := pick(w.r, w.groups[:2])
+				// claims go far enough to serve; now and then the
+				// older one is deleted, with its claims.
+				gs := w.groups[len(w.groups)-2:]
+				g, _ := pick(w.r, gs)
 				op := w.changeDomain(g)
+				if step%50 == 49 {
+					w.ok(w.st.Undeploy(ctx, gs[0], model.EnvOnline))
+					w.ok(w.st.DeleteGroup(ctx, gs[0]))
+					w.newGroup()
+					op += ", delete a group with its domains"
+				}
 				if st, err := l.Load(ctx); err != nil || st.Full {
 					t.Fatalf("step %d (%s): Load = %+v, %v; want a patch", step, op, st, err)
 				}
@@ -333,7 +341,7 @@ func (w *world) change() string {
 	ctx, r := w.ctx, w.r
 	g, _ := pick(r, w.groups)
 	pin, _ := pick(r, w.pins)
-	switch op := r.IntN(25); op {
+	switch op := r.IntN(24); op {
 	case 0:
 		w.newGroup()
 		return "create a group"
@@ -515,8 +523,6 @@ func (w *world) change() string {
 		_, _, err := w.st.Recharge(ctx, model.Recharge{Pin: pin, Amount: int64(1 + r.IntN(1000))})
 		w.ok(err)
 		return "recharge"
-	case 23:
-		return w.changeDomain(g)
 	default:
 		code, _ := pick(r, w.codes)
 		e := model.GroupError{GroupID: g, Code: code, HTTP: 400 + r.IntN(100),
