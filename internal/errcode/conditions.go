@@ -220,7 +220,7 @@ var (
 		Text{"the backend refused or reset the connection", "后端拒绝或重置了连接"},
 		general("SOURCE_UNAVAILABLE", 502), "11010", "1109", "6000")
 	Unavailable = dataPlane("unavailable",
-		Text{"unavailable: no usable backend target (none configured, or all marked unhealthy), or the configuration store cannot be reached", "不可用：没有可用的后端目标（未配置，或全部被标记为不健康），或无法连接配置存储"},
+		Text{"unavailable: no usable backend target (none configured, or all marked unhealthy), or the configuration store or the DNS resolver cannot be reached", "不可用：没有可用的后端目标（未配置，或全部被标记为不健康），或无法连接配置存储或DNS解析服务"},
 		general("UNAVAILABLE", 503), "11010", "1108", "6200")
 	DeadlineExceeded = dataPlane("deadline_exceeded",
 		Text{"the backend did not answer within the backend's timeoutMs", "后端没有在timeoutMs内应答"},
