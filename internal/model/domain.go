@@ -179,3 +179,10 @@ func NormalizeDomain(s string) (string, error) {
 func DomainUnder(d, parent string) bool {
 	return d == parent || strings.HasSuffix(d, "."+parent)
 }
+
+// DomainActions are the admin actions on custom domains. They are part of
+// Actions (added at init, so that this file holds everything about
+// domains). domains.record is the operator's alone.
+var DomainActions = []string{"domains.create", "domains.read", "domains.verify", "domains.update", "domains.delete", "domains.record"}
+
+func init() { Actions = append(Actions, DomainActions...) }

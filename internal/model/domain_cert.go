@@ -33,13 +33,9 @@ func ParseCertificate(domain, certPEM, keyPEM string) (tls.Certificate, error) {
 	case len(keyPEM) > MaxPrivateKeyBytes:
 		return tls.Certificate{}, invalid("privateKey", "%d bytes, at most %d allowed", len(keyPEM), MaxPrivateKeyBytes)
 	}
-	cb, _ := pem.Decode([]byte(certPEM))
-	if cb == nil || cb.Type != "CERTIFICATE" {
-		return tls.Certificate{}, invalid("certificate", "not a PEM certificate (-----BEGIN CERTIFICATE-----)")
-	}
-	leaf, err := x509.ParseCertificate(cb.Bytes)
+	leaf, err := ParseLeaf(certPEM)
 	if err != nil {
-		return tls.Certificate{}, invalid("certificate", "the first certificate does not parse: %v", err)
+		return tls.Certificate{}, err
 	}
 	kb, _ := pem.Decode([]byte(keyPEM))
 	if kb == nil || !strings.HasSuffix(kb.Type, "PRIVATE KEY") {
@@ -68,6 +64,21 @@ func ParseCertificate(domain, certPEM, keyPEM string) (tls.Certificate, error) {
 	}
 	c.Leaf = leaf
 	return c, nil
+}
+
+// ParseLeaf returns the first certificate of a PEM chain, the leaf a
+// domain's certificate is judged by; one that does not parse is
+// errcode.ParamValueInvalid about "certificate".
+func ParseLeaf(certPEM string) (*x509.Certificate, error) {
+	cb, _ := pem.Decode([]byte(certPEM))
+	if cb == nil || cb.Type != "CERTIFICATE" {
+		return nil, invalid("certificate", "not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+	}
+	leaf, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, invalid("certificate", "the first certificate does not parse: %v", err)
+	}
+	return leaf, nil
 }
 
 // parsePrivateKey parses a DER private key in any of the encodings PEM
