@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/dnsverify"
 	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/openapi"
@@ -80,6 +81,17 @@ type Config struct {
 	// (docs/cluster.md); it is read only when Token is empty, which
 	// otherwise refuses every call.
 	TokenHash []byte
+	// Verifier looks up the TXT records that verify custom domains
+	// (domains.go); nil asks the system's resolver.
+	Verifier Verifier
+	// RequireDomainRecord makes a custom domain serve only once the
+	// operator recorded its filing number, as well as its owner verified
+	// it; the data plane must be told the same (snapshot.Options).
+	RequireDomainRecord bool
+	// ReservedDomains are names, beside BaseDomain, that no group may
+	// claim as a custom domain, nor any name below them: the admin API's
+	// own host, say.
+	ReservedDomains []string
 }
 
 // server holds the state of the handlers.
@@ -103,6 +115,11 @@ type server struct {
 	// totpUsed remembers the last TOTP step each account used, so that a
 	// code works once.
 	totpUsed *stepLog
+	// verifier, requireDomainRecord and reservedDomains govern custom
+	// domains (Config).
+	verifier            Verifier
+	requireDomainRecord bool
+	reservedDomains     []string
 	// hashPassword and checkNoPassword are secret's; tests make them
 	// cheaper.
 	hashPassword    func(string) (string, error)
@@ -129,6 +146,13 @@ func newServer(cfg Config) *server {
 		dataEndpoint: cfg.DataEndpoint,
 		debugger:     cfg.Debugger,
 		hashPassword: secret.HashPassword,
+
+		verifier:            cfg.Verifier,
+		requireDomainRecord: cfg.RequireDomainRecord,
+		reservedDomains:     reservedDomains(cfg.BaseDomain, cfg.ReservedDomains),
+	}
+	if s.verifier == nil {
+		s.verifier, _ = dnsverify.New("") // the system's resolver: never fails
 	}
 	s.checkNoPassword = secret.CheckNoPassword
 	if cfg.Token == "" && len(cfg.TokenHash) == sha256.Size {
@@ -288,6 +312,18 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/groups/{groupId}/errors", h: s.listGroupErrors, scope: scopeGroup, action: "errors.read"},
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/errors/{code}", h: s.deleteGroupError, scope: scopeGroup, action: "errors.delete",
 			versionOf: "/v1/groups/{groupId}/errors"},
+
+		// Custom domains (domains.go): the group's owner claims, verifies
+		// and equips them; the operator records their filing.
+		{method: "POST", pattern: "/v1/groups/{groupId}/domains", h: s.createDomain, scope: scopeGroup, action: "domains.create"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/domains", h: s.listDomains, scope: scopeGroup, action: "domains.read"},
+		{method: "GET", pattern: "/v1/groups/{groupId}/domains/{domain}", h: s.getDomain, scope: scopeGroup, action: "domains.read"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/domains/{domain}", h: s.deleteDomain, scope: scopeGroup, action: "domains.delete"},
+		{method: "POST", pattern: "/v1/groups/{groupId}/domains/{domain}/verify", h: s.verifyDomain, scope: scopeGroup, action: "domains.verify"},
+		{method: "PUT", pattern: "/v1/groups/{groupId}/domains/{domain}/certificate", h: s.putDomainCertificate, scope: scopeGroup, action: "domains.update"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/domains/{domain}/certificate", h: s.deleteDomainCertificate, scope: scopeGroup, action: "domains.update"},
+		{method: "PUT", pattern: "/v1/groups/{groupId}/domains/{domain}/record", h: s.putDomainRecord, scope: scopeOperator, action: "domains.record"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/domains/{domain}/record", h: s.deleteDomainRecord, scope: scopeOperator, action: "domains.record"},
 
 		{method: "POST", pattern: "/v1/groups/{groupId}/revisions", h: s.createRevision, scope: scopeGroup, action: "revisions.create"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/revisions", h: s.listRevisions, query: page, scope: scopeGroup, action: "revisions.read"},

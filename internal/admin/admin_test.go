@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/dnstest"
+	"github.com/tollgate-gw/tollgate/internal/dnsverify"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
@@ -39,6 +41,8 @@ type harness struct {
 	changes atomic.Int64
 	// debugger stands in for the data plane (debug_test.go).
 	debugger recordingDebugger
+	// dns answers the verification lookups of custom domains.
+	dns *dnstest.Server
 }
 
 // countingReloader counts the reloads the edge waits for: one per accepted
@@ -54,6 +58,14 @@ func (c *countingReloader) Wait(context.Context, uint64) error {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with a Config that configure, if not nil,
+// changes first. Custom domains are verified through a DNS server of the
+// test's own, hs.dns.
+func newHarnessWith(t testing.TB, configure func(*Config)) *harness {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	sealer, err := secret.Load(dir, func(string) string { return "" })
 	if err != nil {
@@ -65,7 +77,17 @@ func newHarness(t testing.TB) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	hs := &harness{t: t, store: st, clock: limit.NewManualClock(time.Now().UTC().Truncate(time.Second))}
-	hs.srv = newServer(Config{Store: st, Token: token, Clock: hs.clock, Reloads: (*countingReloader)(&hs.changes), Debugger: &hs.debugger})
+	hs.dns = dnstest.Start(t)
+	verifier, err := dnsverify.New(hs.dns.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Store: st, Token: token, Clock: hs.clock, Reloads: (*countingReloader)(&hs.changes), Debugger: &hs.debugger,
+		Verifier: verifier}
+	if configure != nil {
+		configure(&cfg)
+	}
+	hs.srv = newServer(cfg)
 	// A password hash of the real cost takes a good part of a second,
 	// several under the race detector: tests hash at a low cost, in the
 	// same format, which CheckPassword reads the cost from.
@@ -232,7 +254,11 @@ func (hs *harness) state() string {
 		revs, _, _ := st.ListRevisions(ctx, g.ID, all)
 		deps, _ := st.Deployments(ctx, g.ID)
 		errs, _ := st.ListGroupErrors(ctx, g.ID)
+		domains, _ := st.ListDomains(ctx, g.ID)
 		parts = append(parts, apis, revs, deps, errs)
+		for _, d := range domains {
+			parts = append(parts, hs.srv.domainView(d))
+		}
 		for _, env := range []string{"test", "preview", "online"} {
 			b, err := st.Backend(ctx, g.ID, model.Environment(env))
 			if err == nil {

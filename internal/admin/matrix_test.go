@@ -349,5 +349,5 @@ func matrixCases() []matrixCase {
 		{method: "DELETE", pattern: "/v1/groups/{groupId}/authorizations/{authorizationId}", path: func(hs *harness, t *tenant, _ actor) string {
 			return "/v1/groups/" + t.group + "/authorizations/" + hs.newAuthorization(t)
 		}, account: 204, user: 204, operator: 204},
-	}, append(policyMatrixCases(), marketMatrixCases()...)...)
+	}, append(append(policyMatrixCases(), marketMatrixCases()...), domainMatrixCases()...)...)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tollgate-gw/tollgate/internal/admin"
+	"github.com/tollgate-gw/tollgate/internal/dnsverify"
 	"github.com/tollgate-gw/tollgate/internal/egress"
 	"github.com/tollgate-gw/tollgate/internal/gateway"
 	"github.com/tollgate-gw/tollgate/internal/loader"
@@ -111,6 +112,13 @@ type Config struct {
 	// 0 is DefaultSharedReloadEvery with a shared Store and never with
 	// SQLite (no other node writes it); negative is never.
 	ReloadEvery time.Duration
+
+	// DNSResolver is the host:port of the DNS server that custom domains'
+	// verification records are looked up with; "" is the system's
+	// resolver. RequireDomainRecord makes a verified custom domain serve
+	// only once the operator recorded its filing (docs/domains.md).
+	DNSResolver         string
+	RequireDomainRecord bool
 
 	// Stdout receives the access log and the one-time admin token notice;
 	// Stderr the operational log. Nil means discard.
@@ -223,8 +231,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.reconcilePurchases(ctx); err != nil {
 		return nil, err
 	}
+	verifier, err := dnsverify.New(cfg.DNSResolver)
+	if err != nil {
+		return nil, err
+	}
 	s.loader = loader.New(st, s.snapshots, snapshot.Options{Base: cfg.BaseDomain, Zone: cfg.Zone,
-		Upstream: s.upstream, Logger: s.log}, nil)
+		Upstream: s.upstream, Logger: s.log, RequireDomainRecord: cfg.RequireDomainRecord}, nil)
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -247,6 +259,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}()
 	}
 	if err := watchJournal(metrics, s.counter); err != nil {
+		return nil, err
+	}
+	if err := watchDomainCertificates(reg, s.snapshots); err != nil {
 		return nil, err
 	}
 	if cfg.AccessLog {
@@ -286,6 +301,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Debugger:     debuggerOf(dataHandler),
 		// What a node that did not make the token knows of it.
 		TokenHash: tokenHash,
+		// Custom domains: no tenant may claim the admin API's host.
+		Verifier:            verifier,
+		RequireDomainRecord: cfg.RequireDomainRecord,
+		ReservedDomains:     []string{listenHost(cfg.AdminListen)},
 	})
 
 	mux := http.NewServeMux()
@@ -329,7 +348,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tls: %w", err)
 		}
-		s.data.TLSConfig = dataTLSConfig(cert)
+		s.data.TLSConfig = dataTLSConfig(cert, s.snapshots.GetCertificate)
 		s.dataLn = tls.NewListener(s.dataLn, s.data.TLSConfig)
 	}
 	s.serving = true

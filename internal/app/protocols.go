@@ -18,13 +18,16 @@ func dataProtocols(h2c bool) *http.Protocols {
 	return p
 }
 
-// dataTLSConfig returns the data listener's TLS configuration for cert,
-// offering h2 before http/1.1 in ALPN: the server is given a listener that
-// already speaks TLS, so it cannot add h2 itself.
-func dataTLSConfig(cert tls.Certificate) *tls.Config {
+// dataTLSConfig returns the data listener's TLS configuration: the
+// certificate of the custom domain a client names, from domainCert
+// (snapshot.Holder.GetCertificate), and cert for every other name;
+// offering h2 before http/1.1 in ALPN: the server is given a listener
+// that already speaks TLS, so it cannot add h2 itself.
+func dataTLSConfig(cert tls.Certificate, domainCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) *tls.Config {
 	return &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"h2", "http/1.1"},
+		Certificates:   []tls.Certificate{cert},
+		GetCertificate: domainCert,
+		MinVersion:     tls.VersionTLS12,
+		NextProtos:     []string{"h2", "http/1.1"},
 	}
 }

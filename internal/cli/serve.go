@@ -43,6 +43,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.WebSocketMaxDuration, "websocket-max-duration", gateway.DefaultWebSocketMaxDuration, "close a WebSocket tunnel once it has been open this `duration`")
 	fs.StringVar(&cfg.Counters, "counters", "", "count rate limits, nonces, quotas, balances and usage in the Redis at this `URL` (redis://HOST:PORT/DB), shared by every node; empty: the journaled in-memory counter in --data (docs/cluster.md)")
 	fs.IntVar(&cfg.ClusterNodes, "cluster-nodes", 1, "nodes expected to share --counters: while Redis is down each node admits 1/`N` of every rate limit on its own")
+	fs.StringVar(&cfg.DNSResolver, "dns-resolver", "", "DNS server (`host:port`) that custom domains' verification records (TXT _tollgate.<domain>) are looked up with; empty: the system's resolver")
+	fs.BoolVar(&cfg.RequireDomainRecord, "require-domain-record", false, "serve a verified custom domain only once the operator recorded its filing number (PUT /v1/groups/{groupId}/domains/{domain}/record)")
 	zone := fs.String("time-zone", "Local", "IANA time `zone` (Asia/Shanghai, UTC) whose midnight resets daily quotas and delimits the days of usage and bills; Local is the machine's")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

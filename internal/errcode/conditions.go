@@ -31,6 +31,9 @@ var (
 	NotDeployed = dataPlane("not_deployed",
 		Text{"the host names a group, but nothing is deployed to that environment", "主机名对应的分组在该环境没有发布"},
 		general("RESOURCE_NOT_EXIST", 404), "10003", "1010", "6100")
+	DomainNotRecorded = dataPlane("domain_not_recorded",
+		Text{"the host is a custom domain bound to a group that does not serve yet: its DNS TXT record is not verified, or the operator, who requires a filing, has not approved it", "主机名是绑定到分组的自定义域名，但尚未生效：其DNS TXT记录未通过验证，或运营方要求备案而尚未审核通过"},
+		console("APIGATEWAY_DOMAIN_NO_RECORDED", 403), "10030", "1011", "4300")
 	NotFound = dataPlane("not_found",
 		Text{"no API of the deployed revision matches the method and path", "已发布版本中没有与方法和路径匹配的API"},
 		general("NOT_FOUND", 404), "10003", "1000", "6100")
@@ -215,7 +218,7 @@ var (
 		Text{"the backend refused or reset the connection", "后端拒绝或重置了连接"},
 		general("SOURCE_UNAVAILABLE", 502), "11010", "1109", "6000")
 	Unavailable = dataPlane("unavailable",
-		Text{"unavailable: no usable backend target (none configured, or all marked unhealthy), or the configuration store cannot be reached", "不可用：没有可用的后端目标（未配置，或全部被标记为不健康），或无法连接配置存储"},
+		Text{"unavailable: no usable backend target (none configured, or all marked unhealthy), or the configuration store or the DNS resolver cannot be reached", "不可用：没有可用的后端目标（未配置，或全部被标记为不健康），或无法连接配置存储或DNS解析服务"},
 		general("UNAVAILABLE", 503), "11010", "1108", "6200")
 	DeadlineExceeded = dataPlane("deadline_exceeded",
 		Text{"the backend did not answer within the backend's timeoutMs", "后端没有在timeoutMs内应答"},
@@ -361,14 +364,17 @@ var (
 		Text{"the change is forbidden while the group is published", "分组处于发布状态，不允许此修改"},
 		console("APIGATEWAY_MODIFY_ERROR", 400), "12001", "1106", "5100")
 	DomainExists = controlPlane("domain_exists",
-		Text{"the custom domain is already registered", "该自定义域名已被注册"},
+		Text{"the custom domain is bound to another tenant's group", "该自定义域名已绑定到其他租户的分组"},
 		console("APIGATEWAY_DOMAIN_ALREADY_EXISTS", 403), "12001", "1103", "5100")
 	DomainBound = controlPlane("domain_bound",
-		Text{"the custom domain is bound to a group environment and cannot change", "该自定义域名已绑定到分组环境，无法修改"},
+		Text{"the custom domain is bound to a group of the same tenant and cannot be bound again, to another environment or group, until it is unbound", "该自定义域名已绑定到同一租户的分组，解除绑定前不能再次绑定到其他环境或分组"},
 		console("APIGATEWAY_DOMAIN_IS_BINDED", 403), "12001", "1106", "5100")
 	DomainLimitReached = controlPlane("domain_limit_reached",
-		Text{"the group environment has as many custom domains as allowed", "分组环境的自定义域名数量已达上限"},
+		Text{"the group has as many custom domains as allowed", "分组的自定义域名数量已达上限"},
 		console("APIGATEWAY_DOMAIN_NUM_IS_MAX", 403), "12001", "1106", "5100")
+	DomainUnverified = controlPlane("domain_unverified",
+		Text{"a custom domain's DNS TXT record does not hold the token the gateway gave for it", "自定义域名的DNS TXT记录中没有网关为其生成的验证令牌"},
+		general("FAILED_PRECONDITION", 400), "12001", "1106", "5100")
 	PolicyNameRepeat = controlPlane("policy_name_repeat",
 		Text{"another policy has this name", "其他策略已使用该名称"},
 		console("APIGATEWAY_POLICYNAME_ISREPEAT", 409), "12001", "1103", "5100")

@@ -3,19 +3,55 @@ package gateway
 import (
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/route"
+	"github.com/tollgate-gw/tollgate/internal/snapshot"
 )
 
+// checkServerName holds a TLS connection to the host its client named:
+// when the Host is a custom domain (dom), or the TLS server name is one,
+// the two must be the same name. A client verifies the certificate of
+// the server name it sent; without this rule it could be served group
+// B's API over a connection it verified as group A's domain (or as a
+// base-domain host), or reach a custom domain with no SNI at all. The
+// refusal is ServiceNotFound: no group is served at that host on this
+// connection. Hosts under the base domain are left as they were, with
+// the listener's own certificate. Plain HTTP has no server name to hold.
+func checkServerName(c *Call, dom *snapshot.Domain) error {
+	if c.R.TLS == nil {
+		return nil
+	}
+	sni := route.HostName(c.R.TLS.ServerName)
+	if dom == nil {
+		if _, ok := c.Snapshot.Domain(sni); !ok {
+			return nil
+		}
+	}
+	if host := route.HostName(c.R.Host); sni != host {
+		return errcode.Newf(errcode.ServiceNotFound, "the Host %s is not the TLS server name %q", host, sni)
+	}
+	return nil
+}
+
 // resolve finds the group environment the request's host names, in the
-// snapshot the call is served from. A group its publisher suspended is
-// refused before anything else is said about it, its deployments
-// included.
+// snapshot the call is served from: a host under the base domain, or a
+// custom domain. A custom domain that does not serve yet is refused in
+// its group's dialect, before anything is said of the group; so is a
+// group its publisher suspended, before its deployments.
 func (g *Gateway) resolve(c *Call) error {
 	c.Snapshot = g.cfg.Snapshots.Load()
-	env, ok := c.Snapshot.Resolve(c.R.Host)
+	env, dom, ok := c.Snapshot.Lookup(c.R.Host)
 	if !ok {
+		if err := checkServerName(c, nil); err != nil {
+			return err
+		}
 		return errcode.New(errcode.ServiceNotFound, "")
 	}
 	c.Env = env
+	if err := checkServerName(c, dom); err != nil {
+		return err
+	}
+	if dom != nil && !dom.Serving {
+		return errcode.New(errcode.DomainNotRecorded, dom.Name)
+	}
 	if env.Suspended {
 		return errcode.New(errcode.ServiceDisabled, "")
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/certtest"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -76,6 +77,62 @@ func TestPatchedServesWhatFullServes(t *testing.T) {
 	}
 }
 
+// TestPatchedDomainsServeWhatFullServes is TestPatchedServesWhatFullServes
+// for custom domains alone, claimed, verified, recorded, given
+// certificates and unbound by groups at random, under a filing
+// requirement or none: who answers for each name, whether it serves,
+// and the certificate a TLS client gets.
+func TestPatchedDomainsServeWhatFullServes(t *testing.T) {
+	for _, requireRecord := range []bool{false, true} {
+		t.Run(fmt.Sprint("requireRecord=", requireRecord), func(t *testing.T) {
+			ctx := context.Background()
+			w := newWorld(t, 21)
+			o := snapshot.Options{Base: "example.test", RequireDomainRecord: requireRecord}
+			h := new(snapshot.Holder)
+			l := New(w.st, h, o, nil)
+			if _, err := l.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			serving := 0
+			for step := range 300 {
+				// Two groups, so that claims meet and each group's
+				// claims go far enough to serve; now and then the
+				// older one is deleted, with its claims.
+				gs := w.groups[len(w.groups)-2:]
+				g, _ := pick(w.r, gs)
+				op := w.changeDomain(g)
+				if step%50 == 49 {
+					w.ok(w.st.Undeploy(ctx, gs[0], model.EnvOnline))
+					w.ok(w.st.DeleteGroup(ctx, gs[0]))
+					w.newGroup()
+					op += ", delete a group with its domains"
+				}
+				if st, err := l.Load(ctx); err != nil || st.Full {
+					t.Fatalf("step %d (%s): Load = %+v, %v; want a patch", step, op, st, err)
+				}
+				fh := new(snapshot.Holder)
+				if _, err := New(w.st, fh, o, nil).LoadFull(ctx); err != nil {
+					t.Fatalf("step %d (%s): full load: %v", step, op, err)
+				}
+				now := time.Now()
+				got, want := w.describe(h.Load(), now), w.describe(fh.Load(), now)
+				if got != want {
+					t.Fatalf("step %d (%s): the patched snapshot serves\n%s\nwant (from scratch)\n%s", step, op, diff(got, want), diff(want, got))
+				}
+				for _, d := range w.domains {
+					if h.Load().Certificate(d) != nil {
+						serving++
+					}
+				}
+			}
+			t.Logf("%d times a domain served a certificate", serving)
+			if serving == 0 {
+				t.Errorf("no domain ever served a certificate; the test changes too little")
+			}
+		})
+	}
+}
+
 // TestUnservedWritesLoadNothing checks that a write that changes nothing
 // the data plane serves (an API's draft, a revision not deployed) costs a
 // load nothing but a look at the change log.
@@ -127,6 +184,9 @@ type world struct {
 	plans  map[string][]string // group → plan ids
 	bl     []string            // blacklist entry ids
 	codes  []string
+	// domains are the names groups may claim; certs their certificates.
+	domains []string
+	certs   map[string][2]string
 	// expiring is a grace that ends soon; the step waits it out.
 	expiring time.Duration
 }
@@ -145,7 +205,13 @@ func newWorld(t *testing.T, seed uint64) *world {
 	w := &world{t: t, ctx: context.Background(), st: st, r: rand.New(rand.NewPCG(seed, 42)),
 		apis: map[string][]string{}, paths: map[string]string{}, rev: map[string]int{},
 		users: map[string][]string{}, roles: map[string][]string{}, authz: map[string][]string{},
-		plans: map[string][]string{}, codes: []string{"BIZ_ONE", "BIZ_TWO", "4001"}}
+		plans: map[string][]string{}, codes: []string{"BIZ_ONE", "BIZ_TWO", "4001"},
+		domains: []string{"a.example.org", "b.example.org", "c.example.org"}, certs: map[string][2]string{}}
+	ca := certtest.NewCA(t)
+	for _, d := range w.domains {
+		c, k := ca.Issue(certtest.Leaf{Names: []string{d}})
+		w.certs[d] = [2]string{c, k}
+	}
 	for range 3 {
 		w.newGroup()
 	}
@@ -468,6 +534,37 @@ func (w *world) change() string {
 	}
 }
 
+// changeDomain makes one random change to the custom domains of g.
+func (w *world) changeDomain(g string) string {
+	ctx, r := w.ctx, w.r
+	d, _ := pick(r, w.domains)
+	switch r.IntN(5) {
+	case 0:
+		_, err := w.st.CreateDomain(ctx, model.Domain{Domain: d, GroupID: g, Environment: w.env()})
+		w.ok(err)
+		return "claim a domain"
+	case 1:
+		_, err := w.st.VerifyDomain(ctx, g, d)
+		w.ok(err)
+		return "verify a domain"
+	case 2:
+		_, err := w.st.SetDomainRecord(ctx, g, d, []string{"", "ICP-1"}[r.IntN(2)])
+		w.ok(err)
+		return "record a domain"
+	case 3:
+		c := w.certs[d]
+		if r.IntN(3) == 0 {
+			c = [2]string{}
+		}
+		_, err := w.st.SetDomainCertificate(ctx, g, d, c[0], c[1])
+		w.ok(err)
+		return "set a domain's certificate"
+	default:
+		w.ok(w.st.DeleteDomain(ctx, g, d))
+		return "unbind a domain"
+	}
+}
+
 // describe writes what s serves, looked up as the gateway looks it up,
 // for every name the world has ever had.
 func (w *world) describe(s *snapshot.Snapshot, now time.Time) string {
@@ -572,6 +669,25 @@ func (w *world) describe(s *snapshot.Snapshot, now time.Time) string {
 	for i := range 4 {
 		a := netip.MustParseAddr(fmt.Sprintf("10.0.0.%d", i))
 		p("ip %s blacklisted %v", a, s.IPBlacklisted(a))
+	}
+	for _, d := range w.domains {
+		for _, host := range []string{d, strings.ToUpper(d) + ".:443"} {
+			e, dom, ok := s.Lookup(host)
+			if !ok {
+				p("domain %s: unknown", host)
+				continue
+			}
+			p("domain %s: %s %s serving %v env %s %s %q certificate %v", host, dom.Group, dom.Environment, dom.Serving,
+				e.Group.ID, e.Environment, e.Revision, s.Certificate(host) != nil)
+		}
+	}
+	var claims []string
+	s.Domains(func(d *snapshot.Domain) {
+		claims = append(claims, fmt.Sprintf("claim %s %s %s serving %v expires %v", d.Name, d.Group, d.Environment, d.Serving, d.NotAfter))
+	})
+	slices.Sort(claims)
+	for _, c := range claims {
+		p("%s", c)
 	}
 	p("environments %d", s.Len())
 	return b.String()

@@ -62,7 +62,7 @@ type Stats struct {
 }
 
 // New returns a Loader that compiles st's configuration with o (whose
-// Policies it sets itself) into h. clock is time.Now when nil.
+// Policies and Domains it sets itself) into h. clock is time.Now when nil.
 func New(st store.Store, h *snapshot.Holder, o snapshot.Options, clock func() time.Time) *Loader {
 	if clock == nil {
 		clock = time.Now
@@ -122,7 +122,7 @@ func (l *Loader) Load(ctx context.Context) (Stats, error) {
 		return full, ferr
 	}
 	o := l.opts
-	o.Policies = part.Policies
+	o.Policies, o.Domains = part.Policies, part.Domains
 	s, err := o.Patch(l.holder.Load(), &snapshot.Delta{
 		Groups:    c.Groups,
 		Published: withUndeployed(part.Published, part.Groups),
@@ -178,8 +178,12 @@ func (l *Loader) full(ctx context.Context, version int64, start time.Time, why s
 	if err != nil {
 		return Stats{}, fmt.Errorf("load policies: %w", err)
 	}
+	domains, err := l.store.LoadDomains(ctx)
+	if err != nil {
+		return Stats{}, fmt.Errorf("load domains: %w", err)
+	}
 	o := l.opts
-	o.Policies = policies
+	o.Policies, o.Domains = policies, domains
 	s, err := o.Compile(l.holder.Load(), withUndeployed(pubs, groups), callers)
 	if err != nil {
 		return Stats{}, fmt.Errorf("compile snapshot: %w", err)

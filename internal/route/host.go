@@ -33,11 +33,7 @@ const (
 // ambiguous; callers that know the deployed groups may try the other reading
 // (see Snapshot.Resolve).
 func ParseHost(host, base string) (group string, env model.Environment, ok bool) {
-	host = stripPort(host)
-	host = strings.TrimSuffix(host, ".")
-	// ToLower returns host itself when it holds no upper-case letter, so the
-	// common case does not allocate.
-	host = strings.ToLower(host)
+	host = HostName(host)
 	n := len(host) - len(base) - 1
 	if n <= 0 || host[n] != '.' || host[n+1:] != base {
 		return "", "", false
@@ -56,6 +52,16 @@ func ParseHost(host, base string) (group string, env model.Environment, ok bool)
 		return "", "", false
 	}
 	return label, env, true
+}
+
+// HostName returns the name a request's host (a Host header, a TLS
+// server name) names: without its port and one trailing dot, in lower
+// case. It does not allocate when host is already so.
+func HostName(host string) string {
+	host = strings.TrimSuffix(stripPort(host), ".")
+	// ToLower returns host itself when it holds no upper-case letter, so the
+	// common case does not allocate.
+	return strings.ToLower(host)
 }
 
 // stripPort removes a trailing ":port". A bracketed IPv6 literal is returned

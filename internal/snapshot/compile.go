@@ -44,6 +44,12 @@ type Options struct {
 	// Logger receives the pools' WARN for dials the egress policy
 	// refuses (slog.Default() if nil).
 	Logger *slog.Logger
+	// Domains are the custom domains the groups claim, with their
+	// private keys (see Snapshot.Domain); RequireDomainRecord makes a
+	// claim serve only once the operator recorded it as well as its
+	// owner verified it (model.Domain.Serving).
+	Domains             []model.Domain
+	RequireDomainRecord bool
 }
 
 // Compile compiles pubs, with no callers, into a snapshot whose hosts are
@@ -95,6 +101,9 @@ func (o Options) Compile(prev *Snapshot, pubs []model.Published, callers model.C
 		errs = append(errs, err)
 	}
 	if err := s.addMarket(&callers.Market, o.Zone); err != nil {
+		errs = append(errs, err)
+	}
+	if s.domains, err = compileDomains(o.Domains, o.RequireDomainRecord); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"crypto/tls"
 	"sync"
 	"sync/atomic"
 
@@ -32,4 +33,14 @@ func (h *Holder) Update(o Options, pubs []model.Published, callers model.Callers
 	}
 	h.Store(s)
 	return nil
+}
+
+// GetCertificate is tls.Config.GetCertificate for a listener that serves
+// the held snapshots: the certificate of the custom domain the client
+// names, from the snapshot current at the handshake; nil, for the
+// listener's own certificate, otherwise (see Snapshot.Certificate). A
+// certificate changed in the store reaches the next handshake with the
+// snapshot that holds it, with no restart.
+func (h *Holder) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return h.Load().Certificate(hello.ServerName), nil
 }

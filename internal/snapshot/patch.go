@@ -29,9 +29,10 @@ type Delta struct {
 }
 
 // Patch returns prev with d applied, compiled with o, whose Policies need
-// hold only the policies bound to d's groups and those bindings. What d
-// does not name is shared with prev, which stays valid and unchanged: a
-// group environment, its router and APIs are compiled again only when
+// hold only the policies bound to d's groups and those bindings, and
+// whose Domains only the claims of d's groups. What d does not name is
+// shared with prev, which stays valid and unchanged: a group environment,
+// its router, APIs and domain certificates are compiled again only when
 // its group changed, a caller only when its account did. For the same
 // store, Patch(Compile(before), d) serves what Compile(after) serves.
 func (o Options) Patch(prev *Snapshot, d *Delta) (*Snapshot, error) {
@@ -44,13 +45,17 @@ func (o Options) Patch(prev *Snapshot, d *Delta) (*Snapshot, error) {
 	}
 	s := &Snapshot{base: prev.base, callers: prev.callers}
 
-	// Group environments, and the upstream pools of their backends.
+	// Group environments, the upstream pools of their backends, and the
+	// groups' custom domains.
 	dirty := make(map[string]bool, len(d.Groups))
 	for _, g := range d.Groups {
 		dirty[lower(g)] = true
 	}
-	s.envs, s.pools = prev.envs, prev.pools
+	s.envs, s.pools, s.domains = prev.envs, prev.pools, prev.domains
 	if len(d.Groups) > 0 {
+		if s.domains, err = prev.domains.patch(dirty, part.domains); err != nil {
+			return nil, err
+		}
 		s.envs = maps.Clone(prev.envs)
 		for _, g := range d.Groups {
 			for _, env := range model.Environments {

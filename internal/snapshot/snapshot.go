@@ -24,6 +24,8 @@ type Snapshot struct {
 	// callers are the keys and the blacklist; the authorizations are on
 	// each Env.
 	callers callers
+	// domains are the custom domains the groups claim.
+	domains domains
 }
 
 type envKey struct {
@@ -89,16 +91,42 @@ type Backend struct {
 // Base returns the base domain the snapshot's hosts are under.
 func (s *Snapshot) Base() string { return s.base }
 
-// Resolve returns the group environment that host names. A group whose id
-// itself ends in "-test" or "-preview" is found under its online host too.
+// Resolve returns the group environment that host names: a host under
+// the base domain, or a custom domain a group claims, whether or not the
+// claim serves yet (see Lookup). A group whose id itself ends in "-test"
+// or "-preview" is found under its online host too.
 func (s *Snapshot) Resolve(host string) (*Env, bool) {
+	e, _, ok := s.Lookup(host)
+	return e, ok
+}
+
+// Lookup is Resolve that also returns, when host is a custom domain, the
+// claim that answers for it: the caller must refuse a call to a claim
+// that is not Serving (errcode.DomainNotRecorded). A host under the base
+// domain is never a custom domain.
+func (s *Snapshot) Lookup(host string) (*Env, *Domain, bool) {
 	if s == nil {
-		return nil, false
+		return nil, nil, false
 	}
 	g, env, ok := route.ParseHost(host, s.base)
 	if !ok {
-		return nil, false
+		d, ok := s.Domain(host)
+		if !ok {
+			return nil, nil, false
+		}
+		e := s.envs[envKey{lower(d.Group), d.Environment}]
+		if e == nil {
+			return nil, nil, false
+		}
+		return e, d, true
 	}
+	e, ok := s.resolveBase(g, env)
+	return e, nil, ok
+}
+
+// resolveBase finds the environment env of group g named by a host under
+// the base domain.
+func (s *Snapshot) resolveBase(g string, env model.Environment) (*Env, bool) {
 	if e := s.envs[envKey{g, env}]; e != nil {
 		return e, true
 	}

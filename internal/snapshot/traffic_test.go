@@ -47,7 +47,7 @@ func TestPolicies(t *testing.T) {
 	bad := pol
 	bad.UserLimit = 1000
 	o.Policies = model.Policies{Policies: []model.Policy{bad}, Bindings: o.Policies.Bindings[:1]}
-	if _, err := o.Compile(nil, testPubs(), model.Callers{}); !errcode.Has(err, errcode.ParamValueInvalid) {
-		t.Errorf("invalid policy: got %v", err)
+	if _, err := o.Compile(nil, testPubs(), model.Callers{}); !errcode.Has(err, errcode.ArgumentsInconsistent) {
+		t.Errorf("a policy whose userLimit is above its apiLimit: got %v, want arguments_inconsistent", err)
 	}
 }

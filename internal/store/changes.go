@@ -12,7 +12,7 @@ import (
 // naming the unit it touches:
 //
 //   - a group: the group itself, its deployments, backends, own error
-//     codes, authorizations, policy bindings (and the policies bound to
+//     codes, custom domains, authorizations, policy bindings (and the policies bound to
 //     it), plans and subscriptions, and the credit of its subscribers;
 //   - a pin: the account, its users, roles and keys;
 //   - the blacklist.
@@ -31,9 +31,9 @@ type ChangeLog interface {
 	// must then load everything, and may take Version as the version of
 	// what it loads, provided it asked for Changes first.
 	Changes(ctx context.Context, since int64) (Changes, error)
-	// LoadPart returns, as LoadPublished, ListGroups, LoadCallers and
-	// LoadPolicies would, the part of the configuration that the units
-	// of c hold (c.Version and c.Full are ignored).
+	// LoadPart returns, as LoadPublished, ListGroups, LoadCallers,
+	// LoadPolicies and LoadDomains would, the part of the configuration
+	// that the units of c hold (c.Version and c.Full are ignored).
 	LoadPart(ctx context.Context, c Changes) (Part, error)
 }
 
@@ -71,4 +71,7 @@ type Part struct {
 	// Policies are the bindings of the groups' environments and the
 	// policies they bind.
 	Policies model.Policies
+	// Domains are the groups' claims of custom domains, as LoadDomains
+	// returns them.
+	Domains []model.Domain
 }

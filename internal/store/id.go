@@ -24,3 +24,12 @@ func NewID(prefix string) string {
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand.Read
 	return prefix + strings.ToLower(idEncoding.EncodeToString(b[:])[:10])
 }
+
+// NewDomainToken returns a new verification token of a custom domain:
+// "tollgate-verify=" and 32 random lowercase base32 characters (160
+// bits), which no one can guess and so publish without the claim.
+func NewDomainToken() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:]) // never fails; see crypto/rand.Read
+	return "tollgate-verify=" + strings.ToLower(idEncoding.EncodeToString(b[:]))
+}

@@ -67,7 +67,7 @@ type Store interface {
 	// active and is kept as it is) may change whatever is deployed.
 	UpdateGroup(ctx context.Context, id string, update func(*model.Group) error) (model.Group, error)
 	// DeleteGroup deletes a group with its APIs, backends, revisions,
-	// deployments, policy bindings and plans, and ends the subscriptions
+	// deployments, policy bindings, domains and plans, and ends the subscriptions
 	// to it (see Market). It is errcode.DeleteAPIError while an online
 	// deployment serves the group.
 	DeleteGroup(ctx context.Context, id string) error
@@ -132,6 +132,7 @@ type Store interface {
 	Purchases
 	Ledger
 	GroupErrors
+	Domains
 	ChangeLog
 
 	// LoadCallers returns, from one consistent read, everything the data

@@ -6,12 +6,14 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/certtest"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -73,6 +75,18 @@ func TestNoSecretAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets = append(secrets, mfa)
+	// A custom domain's private key, as PEM and as the DER inside it.
+	g, err := s.CreateGroup(ctx, model.Group{Name: "shop", Dialect: "jdcloud", Language: "en", AuthType: model.AuthNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := certtest.NewCA(t).Issue(certtest.Leaf{Names: []string{"api.example.com"}})
+	if _, err := s.CreateDomain(ctx, model.Domain{Domain: "api.example.com", GroupID: g.ID, Environment: model.EnvOnline,
+		Certificate: cert, PrivateKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	der, _ := pem.Decode([]byte(key))
+	secrets = append(secrets, []byte(key), der.Bytes, []byte(strings.Split(key, "\n")[1]))
 
 	search := func(when string, files ...string) {
 		t.Helper()
@@ -110,6 +124,10 @@ func TestNoSecretAtRest(t *testing.T) {
 	c, err := s.LoadCallers(ctx)
 	if err != nil || len(c.Keys) != 5 {
 		t.Fatalf("LoadCallers: got %d keys, %v", len(c.Keys), err)
+	}
+	ds, err := s.LoadDomains(ctx)
+	if err != nil || len(ds) != 1 || ds[0].PrivateKey != key {
+		t.Fatalf("LoadDomains: got %d domains, the key opened %v, %v", len(ds), len(ds) == 1 && ds[0].PrivateKey == key, err)
 	}
 }
 

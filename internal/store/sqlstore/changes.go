@@ -101,6 +101,9 @@ func (s *Store) loadGroupPart(ctx context.Context, tx querier, groups []string, 
 	if p.Published, err = s.loadPublished(ctx, tx, groups); err != nil {
 		return err
 	}
+	if p.Domains, err = s.loadDomains(ctx, tx, groups); err != nil {
+		return err
+	}
 	where, args := whereIn("id", groups)
 	if p.Groups, err = queryAll(ctx, tx, scanGroup, `SELECT `+groupColumns+` FROM groups `+where+` ORDER BY created_at, id`, args...); err != nil {
 		return err

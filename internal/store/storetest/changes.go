@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -25,6 +26,7 @@ func testChangeLog(t *testing.T, s store.Store) {
 	other := mustGroup(t, s, "other")
 	mustAccount(t, s, "logpin")
 	mustAccount(t, s, "otherpin")
+	owned := mustOwnedGroup(t, s, "owned", "otherpin")
 	if c, err = s.Changes(ctx, version); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +99,23 @@ func testChangeLog(t *testing.T, s store.Store) {
 			_, _, err := s.Recharge(ctx, model.Recharge{Pin: "otherpin", Amount: 10})
 			return err
 		}, []string{other.ID}, nil, false},
+		{"claim a domain", func() error {
+			_, err := s.CreateDomain(ctx, model.Domain{Domain: "api.logged.example", GroupID: g.ID, Environment: model.EnvTest})
+			return err
+		}, []string{g.ID}, nil, false},
+		{"claim it from another owner's group", func() error {
+			_, err := s.CreateDomain(ctx, model.Domain{Domain: "api.logged.example", GroupID: owned.ID, Environment: model.EnvTest})
+			return err
+		}, []string{owned.ID}, nil, false},
+		{"verify the first claim, dropping the other", func() error {
+			_, err := s.VerifyDomain(ctx, g.ID, "api.logged.example")
+			return err
+		}, slices.Sorted(slices.Values([]string{g.ID, owned.ID})), nil, false},
+		{"record it", func() error {
+			_, err := s.SetDomainRecord(ctx, g.ID, "api.logged.example", "ICP-1")
+			return err
+		}, []string{g.ID}, nil, false},
+		{"unbind it", func() error { return s.DeleteDomain(ctx, g.ID, "api.logged.example") }, []string{g.ID}, nil, false},
 		{"delete the authorized key", func() error { return s.DeleteKey(ctx, ak) }, []string{g.ID}, []string{"logpin"}, false},
 	}
 	for _, st := range steps {
@@ -159,6 +178,9 @@ func testLoadPart(t *testing.T, s store.Store) {
 		if _, _, err := s.Recharge(ctx, model.Recharge{Pin: pin, Amount: int64(100 * (i + 1))}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.CreateDomain(ctx, model.Domain{Domain: fmt.Sprintf("api%d.example.com", i), GroupID: g.ID, Environment: model.EnvOnline}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := s.CreateBlacklistEntry(ctx, model.BlacklistEntry{Kind: model.BlacklistPin, Value: "nobody"}); err != nil {
 		t.Fatal(err)
@@ -175,6 +197,10 @@ func testLoadPart(t *testing.T, s store.Store) {
 	policies, err := s.LoadPolicies(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	domains, err := s.LoadDomains(ctx)
+	if err != nil || len(domains) != 2 {
+		t.Fatalf("LoadDomains: %d domains, %v", len(domains), err)
 	}
 	g := groups[1].ID
 	part, err := s.LoadPart(ctx, store.Changes{Groups: []string{g, "g-gone"}, Pins: []string{"pin1", "nopin"}, Blacklist: true})
@@ -202,6 +228,7 @@ func testLoadPart(t *testing.T, s store.Store) {
 		Policies: model.Policies{
 			Bindings: filter(policies.Bindings, func(b model.PolicyBinding) bool { return ofGroup(b.GroupID) }),
 		},
+		Domains: filter(domains, func(d model.Domain) bool { return ofGroup(d.GroupID) }),
 	}
 	want.Policies.Policies = filter(policies.Policies, func(p model.Policy) bool { return p.ID == want.Policies.Bindings[0].PolicyID })
 	// The group as listed, to compare with the group as LoadPart reads it.
@@ -225,6 +252,7 @@ func testLoadPart(t *testing.T, s store.Store) {
 		{"Credits", part.Callers.Market.Credits, want.Callers.Market.Credits},
 		{"Bindings", part.Policies.Bindings, want.Policies.Bindings},
 		{"Policies", part.Policies.Policies, want.Policies.Policies},
+		{"Domains", part.Domains, want.Domains},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

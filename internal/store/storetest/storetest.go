@@ -81,6 +81,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuthorizationQuotas", testAuthorizationQuotas},
 		{"GroupStatus", testGroupStatus},
 		{"GroupErrors", testGroupErrors},
+		{"Domains", testDomains},
+		{"ConcurrentDomains", testConcurrentDomains},
 		{"ChangeLog", testChangeLog},
 		{"LoadPart", testLoadPart},
 	}
