@@ -148,3 +148,73 @@ func testReserveExactAcrossNodes(t *testing.T, addr string, autoPipeline bool) {
 		})
 	}
 }
+
+// TestAdmitExactAcrossNodes: the one-script admission and settlement
+// (limit.Admit, limit.Settle) are as exact as the methods: 64 callers over
+// 3 nodes, each call a key limit of L per hour and a daily quota of Q < L,
+// get exactly L calls past the limit and exactly Q holds, all committed
+// with their usage.
+func TestAdmitExactAcrossNodes(t *testing.T) {
+	addr := redistest.Start(t)
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("autopipeline=%v", ap), func(t *testing.T) {
+			ctx := context.Background()
+			const l, q, calls = 150, 100, 640
+			cs := nodes(t, addr, 3, Options{Prefix: fmt.Sprintf("exacta:%v:", ap), AutoPipeline: ap})
+			rate := limit.PerHour(l)
+			quota := limit.Quota{Key: limit.Key{Scope: "authz daily", ID: "a1"}, Limit: q, Period: limit.Daily(time.UTC)}
+			uk := limit.UsageKey{AccessKey: "AK1", Pin: "pin1", Group: "g1", API: "getUser", Env: "online"}
+			var passed, granted, next atomic.Int64
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for g := range 64 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c := cs[g%len(cs)]
+					<-start
+					for next.Add(1) <= calls {
+						ops := []limit.Op{limit.AllowOp(limit.Key{Scope: "key", ID: "AK1"}, rate, 1), limit.ReserveOp(quota, 1, time.Minute)}
+						limit.Admit(ctx, c, ops)
+						if ops[0].Err != nil || ops[1].Err != nil {
+							t.Error(ops[0].Err, ops[1].Err)
+							return
+						}
+						if !ops[0].Decision.Allowed {
+							continue
+						}
+						passed.Add(1)
+						if !ops[1].Reservation.Granted {
+							continue
+						}
+						granted.Add(1)
+						s := limit.Settlement{Holds: []limit.Reservation{ops[1].Reservation}, Commit: true,
+							Count: true, UsageKey: uk, Usage: limit.Usage{Calls: 1, OK: 1}, Charge: -1}
+						if err := limit.Settle(ctx, c, &s); err != nil || !s.Holds[0].Granted {
+							t.Error(err, s.Holds[0])
+						}
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if got := passed.Load(); got != l {
+				t.Errorf("%d calls past the limit across 3 nodes, want exactly %d", got, l)
+			}
+			if got := granted.Load(); got != q {
+				t.Errorf("%d holds across 3 nodes, want exactly %d", got, q)
+			}
+			if peek, err := cs[1].Reserve(ctx, quota, 0, 0); err != nil || peek.Remaining != 0 {
+				t.Errorf("the quota: %+v, %v; want nothing remaining", peek, err)
+			}
+			rows, err := cs[2].Usage(ctx, "pin1", time.Now().Add(-2*time.Hour), time.Now().Add(time.Hour))
+			var u limit.Usage
+			for _, r := range rows { // one hour, or two if it turned meanwhile
+				u.Calls, u.OK = u.Calls+r.Calls, u.OK+r.OK
+			}
+			if err != nil || u.Calls != q || u.OK != q {
+				t.Errorf("usage %+v, %v; want %d calls, all OK", rows, err, q)
+			}
+		})
+	}
+}
