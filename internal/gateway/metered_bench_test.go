@@ -151,6 +151,7 @@ func processCPU() time.Duration {
 // redisProbe measures what calls cost a redis-server: its CPU time and,
 // through a client hook, the round trips and commands sent to it.
 type redisProbe struct {
+	addr  string
 	admin *redis.Client
 	trips tripCounter
 	cpu   time.Duration
@@ -160,7 +161,7 @@ type redisProbe struct {
 func newRedisProbe(b *testing.B, addr string) *redisProbe {
 	admin := redis.NewClient(&redis.Options{Addr: addr})
 	b.Cleanup(func() { admin.Close() })
-	return &redisProbe{admin: admin}
+	return &redisProbe{addr: addr, admin: admin}
 }
 
 func (p *redisProbe) start() {
@@ -168,7 +169,7 @@ func (p *redisProbe) start() {
 		return
 	}
 	p.admin.ConfigResetStat(context.Background())
-	p.cpu = p.serverCPU()
+	p.cpu, _ = redistest.CPU(p.addr)
 	p.mark = [2]int64{p.trips.n.Load(), p.trips.cmds.Load()}
 }
 
@@ -177,7 +178,8 @@ func (p *redisProbe) report(b *testing.B) {
 		return
 	}
 	n := float64(b.N)
-	b.ReportMetric(float64(p.serverCPU()-p.cpu)/float64(time.Microsecond)/n, "redis-µs/op")
+	cpu, _ := redistest.CPU(p.addr)
+	b.ReportMetric(float64(cpu-p.cpu)/float64(time.Microsecond)/n, "redis-µs/op")
 	b.ReportMetric(float64(p.trips.n.Load()-p.mark[0])/n, "roundtrips/op")
 	b.ReportMetric(float64(p.trips.cmds.Load()-p.mark[1])/n, "commands/op")
 	// What each command took of Redis's time per call (the time of a
@@ -202,25 +204,6 @@ func (p *redisProbe) report(b *testing.B) {
 		lines = append(lines, fmt.Sprintf("%s %.2f calls/op %.2f µs/op", name[len("cmdstat_"):], calls/n, usec/n))
 	}
 	b.Logf("redis commandstats over %d calls:\n%s", b.N, strings.Join(lines, "\n"))
-}
-
-// serverCPU returns redis-server's CPU time, user and system, from INFO
-// cpu (seconds, to the microsecond).
-func (p *redisProbe) serverCPU() time.Duration {
-	info, err := p.admin.Info(context.Background(), "cpu").Result()
-	if err != nil {
-		return 0
-	}
-	var total time.Duration
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || (k != "used_cpu_sys" && k != "used_cpu_user") {
-			continue
-		}
-		s, _ := strconv.ParseFloat(v, 64)
-		total += time.Duration(s * float64(time.Second))
-	}
-	return total
 }
 
 // tripCounter counts the writes a client makes to Redis (n: a command, or
