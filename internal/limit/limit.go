@@ -39,6 +39,9 @@ import (
 //	Sync     nothing to wait for: Redis acknowledged every write, and its
 //	Flush    append-only file (appendfsync) decides what survives its crash.
 //
+// A call's admission and settlement go through Admit and Settle (batch.go),
+// which the Redis engine runs as one script each (admit.lua, finish.lua).
+//
 // Every method takes a context and returns an error: the in-memory engine
 // fails only when its journal cannot be written, but a network engine fails
 // in ordinary ways, and the pipeline must decide what a failure means.
