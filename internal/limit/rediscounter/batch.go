@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/limit"
@@ -18,6 +19,12 @@ var _ limit.Batcher = (*Counter)(nil)
 // the methods take one of each per operation. The script runs the same
 // functions as allow.lua and reserve.lua, so the decisions are theirs.
 //
+// The admissions that wait while one is on its way to Redis go together in
+// the next script (combiner): it decides each call in turn, as separate
+// scripts would, but reads and writes each window and quota once, so calls
+// that share them (one key's, one account's, one API's, all at once under
+// load) cost Redis a share of one script.
+//
 // On a Redis Cluster (a script cannot span keys of several slots), and
 // while Redis is down, it counts op by op through the methods
 // (limit.AdmitEach), which know what to do then.
@@ -26,18 +33,52 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 		limit.AdmitEach(ctx, c, ops)
 		return
 	}
-	// The ops the script runs, and the outcomes of those it need not run
-	// (an argument that can never be counted, a hold larger than any
-	// limit), applied only if the admission reaches them.
-	var (
-		sent  = make([]int, 0, len(ops))
-		local = make([]int, 0, 1)
-		keys  = make([]string, 0, 3*len(ops))
-		args  = make([]any, 1, 1+13*len(ops))
-		ids   = make([]uint64, len(ops))
-	)
-	args[0] = c.scriptNow()
-	end := len(ops)
+	a := newAdmission(c, ops)
+	defer a.release()
+	if len(a.sent) > 0 {
+		c.admits.run(ctx, a, c.sendAdmissions)
+		if a.err != nil {
+			err := c.check(a.err)
+			if !c.Up() {
+				// Redis went away: the methods count on this node.
+				limit.AdmitEach(ctx, c, ops)
+				return
+			}
+			a.fail(err)
+			return
+		}
+	}
+	a.finish()
+}
+
+// admission is one call's Admit on its way: its ops as admit.lua takes
+// them, and what came back.
+type admission struct {
+	ops []limit.Op
+	// sent are the indexes of the ops the script runs, ids their holds'
+	// ids; local are those it need not run (an argument that can never
+	// be counted, a hold larger than any limit), whose outcomes apply
+	// only if the admission reaches them; end is one past the last op
+	// that may run.
+	sent, local []int
+	ids         []uint64
+	outcomes    []limit.Op
+	end         int
+	keys        []string
+	args        []any // the call's part of ARGV, its count of ops first
+	res         []int64
+	err         error
+	wake        chan bool
+}
+
+// admissions keeps admissions for reuse: one per call otherwise.
+var admissions = sync.Pool{New: func() any { return &admission{wake: make(chan bool, 1)} }}
+
+func newAdmission(c *Counter, ops []limit.Op) *admission {
+	a := admissions.Get().(*admission)
+	a.ops, a.end, a.res, a.err = ops, len(ops), nil, nil
+	a.sent, a.local, a.keys, a.args = a.sent[:0], a.local[:0], a.keys[:0], append(a.args[:0], nil)
+	a.ids = append(a.ids[:0], make([]uint64, len(ops))...)
 	for i := range ops {
 		op := &ops[i]
 		if !op.IsHold() {
@@ -45,12 +86,12 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 			width, err := slotWidth(r, op.N())
 			if err != nil {
 				op.Err = err
-				local = append(local, i)
+				a.local = append(a.local, i)
 				continue
 			}
-			keys = append(keys, c.rateKey(op.Key()))
-			args = append(args, "A", strconv.FormatInt(int64(r.Per), 10), width/1000, r.Limit, op.N())
-			sent = append(sent, i)
+			a.keys = append(a.keys, c.rateKey(op.Key()))
+			a.args = append(a.args, "A", strconv.FormatInt(int64(r.Per), 10), width/1000, r.Limit, op.N())
+			a.sent = append(a.sent, i)
 			continue
 		}
 		q, n := op.Quota(), op.N()
@@ -60,57 +101,63 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 			} else {
 				op.Reservation = limit.Reservation{Key: q.Key, Limit: q.Limit}
 			}
-			local = append(local, i)
-			end = i + 1
+			a.local = append(a.local, i)
+			a.end = i + 1
 			break
 		}
 		hold := op.Hold()
 		if hold <= 0 {
 			hold = limit.DefaultHold
 		}
-		ids[i] = rand.Uint64() | 1<<63
-		keys = append(keys, c.quotaKeys(q.Key)...)
-		args = append(args, "R", clampLimit(q.Limit), n, micros(hold), strconv.FormatUint(ids[i], 10))
-		args = c.periodFields(args, q.Period)
-		sent = append(sent, i)
+		a.ids[i] = rand.Uint64() | 1<<63
+		a.keys = append(a.keys, c.quotaKeys(q.Key)...)
+		a.args = append(a.args, "R", clampLimit(q.Limit), n, micros(hold), strconv.FormatUint(a.ids[i], 10))
+		a.args = c.periodFields(a.args, q.Period)
+		a.sent = append(a.sent, i)
 	}
-	// Until the script answers, no op is reached: the local outcomes
-	// stay aside.
-	outcomes := make([]limit.Op, len(local))
-	for j, i := range local {
-		outcomes[j] = ops[i]
+	a.args[0] = len(a.sent)
+	// Until the script answers, no op is reached: the local outcomes stay
+	// aside.
+	a.outcomes = a.outcomes[:0]
+	for _, i := range a.local {
+		a.outcomes = append(a.outcomes, ops[i])
 		ops[i].Err, ops[i].Reservation = nil, limit.Reservation{}
 	}
-	reached := end - 1
-	if len(sent) > 0 {
-		res, err := admitScript.Run(ctx, c.hot, keys, args...).Int64Slice()
-		if err = c.check(err); err != nil {
-			if !c.Up() {
-				limit.AdmitEach(ctx, c, ops)
-				return
-			}
-			// Redis answered with an error: every op sent has it, and
-			// the first hold stops the admission.
-			for _, i := range sent {
-				ops[i].Err = err
-				if ops[i].IsHold() {
-					return
-				}
-			}
+	return a
+}
+
+// release gives a back to the pool, holding on to nothing of the call.
+func (a *admission) release() {
+	a.ops, a.res, a.err = nil, nil, nil
+	clear(a.outcomes)
+	admissions.Put(a)
+}
+
+// fail gives every op sent err, as the methods would have: a rate limit's
+// error lets the call through, the first hold's stops the admission.
+func (a *admission) fail(err error) {
+	for _, i := range a.sent {
+		a.ops[i].Err = err
+		if a.ops[i].IsHold() {
 			return
 		}
-		if len(res)%4 != 0 || len(res)/4 > len(sent) {
-			err := fmt.Errorf("counters: admit.lua answered %v", res)
-			for _, i := range sent {
-				ops[i].Err = err
-			}
+	}
+}
+
+// finish reads the script's answer into the ops, and applies the local
+// outcomes the admission reached.
+func (a *admission) finish() {
+	reached := a.end - 1
+	if len(a.sent) > 0 {
+		if len(a.res)%4 != 0 || len(a.res)/4 > len(a.sent) {
+			a.fail(fmt.Errorf("counters: admit.lua answered %v", a.res))
 			return
 		}
-		for j := range len(res) / 4 {
-			i, r := sent[j], res[4*j:4*j+4]
-			op := &ops[i]
+		for j := range len(a.res) / 4 {
+			i, r := a.sent[j], a.res[4*j:4*j+4]
+			op := &a.ops[i]
 			if op.IsHold() {
-				op.Reservation, op.Err = reservation(op.Quota(), op.N(), ids[i], r)
+				op.Reservation, op.Err = reservation(op.Quota(), op.N(), a.ids[i], r)
 			} else {
 				op.Decision = decision(op.Rate(), r)
 			}
@@ -120,10 +167,38 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 			}
 		}
 	}
-	for j, i := range local {
+	for j, i := range a.local {
 		if i <= reached {
-			ops[i].Err, ops[i].Reservation = outcomes[j].Err, outcomes[j].Reservation
+			a.ops[i].Err, a.ops[i].Reservation = a.outcomes[j].Err, a.outcomes[j].Reservation
 		}
+	}
+}
+
+// sendAdmissions runs admit.lua once for every admission of batch, and
+// gives each its part of the answer, or the error.
+func (c *Counter) sendAdmissions(ctx context.Context, batch []*admission) {
+	nk, na := 0, 1
+	for _, a := range batch {
+		nk, na = nk+len(a.keys), na+len(a.args)
+	}
+	keys, args := make([]string, 0, nk), make([]any, 1, na)
+	args[0] = c.scriptNow()
+	for _, a := range batch {
+		keys = append(keys, a.keys...)
+		args = append(args, a.args...)
+	}
+	res, err := admitScript.Run(ctx, c.hot, keys, args...).Int64Slice()
+	for _, a := range batch {
+		if err != nil {
+			a.err = err
+			continue
+		}
+		if len(res) == 0 || res[0] < 0 || int(res[0]) > len(res)-1 {
+			a.err = fmt.Errorf("counters: admit.lua answered %v", res)
+			continue
+		}
+		n := int(res[0])
+		a.res, res = res[1:1+n], res[1+n:]
 	}
 }
 

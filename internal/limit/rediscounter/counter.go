@@ -93,6 +93,8 @@ type Counter struct {
 	pending pending
 
 	days daysCache
+	// admits combines the admissions of concurrent calls (Admit).
+	admits combiner
 
 	closeOnce sync.Once
 	closed    atomic.Bool

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
@@ -214,6 +216,82 @@ func TestAdmitExactAcrossNodes(t *testing.T) {
 			}
 			if err != nil || u.Calls != q || u.OK != q {
 				t.Errorf("usage %+v, %v; want %d calls, all OK", rows, err, q)
+			}
+		})
+	}
+}
+
+// TestAdmitCombinedDecidesInTurn: admissions that wait together go to
+// Redis in one script, which decides each call as if it ran alone, one
+// after the other: 64 callers on one node, 300 calls of a key limit of 100
+// an hour and a quota of 60, get exactly 100 calls past the limit, each
+// told a different number remaining (99 down to 0), and exactly 60 holds,
+// each told a different number left — and fewer scripts than calls.
+func TestAdmitCombinedDecidesInTurn(t *testing.T) {
+	addr := redistest.Start(t)
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("autopipeline=%v", ap), func(t *testing.T) {
+			ctx := context.Background()
+			const l, q, calls = 100, 60, 300
+			rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+			rt := new(roundTrips)
+			rdb.AddHook(rt)
+			c, err := New(rdb, Options{Prefix: fmt.Sprintf("turn:%v:", ap), AutoPipeline: ap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			rate := limit.PerHour(l)
+			quota := limit.Quota{Key: limit.Key{Scope: "sub total", ID: "s1"}, Limit: q, Period: limit.Total}
+			var (
+				mu              sync.Mutex
+				remaining, left = map[int64]int{}, map[int64]int{}
+				next            atomic.Int64
+				wg              sync.WaitGroup
+			)
+			start := make(chan struct{})
+			for range 64 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					for next.Add(1) <= calls {
+						ops := []limit.Op{limit.AllowOp(limit.Key{Scope: "key", ID: "AK1"}, rate, 1), limit.ReserveOp(quota, 1, time.Minute)}
+						limit.Admit(ctx, c, ops)
+						if ops[0].Err != nil || ops[1].Err != nil {
+							t.Error(ops[0].Err, ops[1].Err)
+							return
+						}
+						mu.Lock()
+						if d := ops[0].Decision; d.Allowed {
+							remaining[d.Remaining]++
+							if r := ops[1].Reservation; r.Granted {
+								left[r.Remaining]++
+							}
+						}
+						mu.Unlock()
+					}
+				}()
+			}
+			before := rt.cmds.Load()
+			close(start)
+			wg.Wait()
+			for name, got := range map[string]map[int64]int{"remaining": remaining, "left": left} {
+				want := int64(l)
+				if name == "left" {
+					want = q
+				}
+				if int64(len(got)) != want {
+					t.Errorf("%d distinct %s values, want %d: %v", len(got), name, want, got)
+				}
+				for v, n := range got {
+					if v < 0 || v >= want || n != 1 {
+						t.Errorf("%s %d told %d times, want once, in [0, %d)", name, v, n, want)
+					}
+				}
+			}
+			if scripts := rt.cmds.Load() - before; scripts >= calls {
+				t.Errorf("%d scripts for %d admissions: none combined", scripts, calls)
 			}
 		})
 	}

@@ -11,21 +11,22 @@
 -- and finds each once.
 local hour_us = 3600000000
 
--- reserve holds n of limit for hold µs under id if they fit. a[i] is 'T'
--- for a Total period, or 'D' followed by the days around the client's
--- clock (Lua has no zone database): start of the first, then for each of
--- three days its number and end (µs); the call picks the day now falls
--- in. It returns granted (0/1), used + held and reset (µs, 0 for Total),
--- or nil and 'skew' when now is outside the days given.
-local function reserve(q, hk, nk, now, limit, n, hold, id, a, i)
+-- quota_load reads the quota of keys q, hk and nk at now, starting its
+-- new period if now has left the current one and releasing the holds
+-- whose deadline has passed. a[i] is 'T' for a Total period, or 'D'
+-- followed by the days around the client's clock (Lua has no zone
+-- database): start of the first, then for each of three days its number
+-- and end (µs); the call picks the day now falls in. It returns the
+-- quota, or nil and 'skew' when now is outside the days given.
+local function quota_load(q, hk, nk, now, a, i)
   local st = redis.call('HMGET', q, 'period', 'end', 'used', 'held', 'holds', 'exp', 'ttl')
-  local period, pend = st[1], tonumber(st[2])
-  local used, held = tonumber(st[3]) or 0, tonumber(st[4]) or 0
-  local holds, exp, ttl = tonumber(st[5]), tonumber(st[6]), tonumber(st[7])
-  local changed, rolled = false, false
+  local Q = {q = q, hk = hk, nk = nk, period = st[1], pend = tonumber(st[2]),
+    used = tonumber(st[3]) or 0, held = tonumber(st[4]) or 0,
+    holds = tonumber(st[5]), exp = tonumber(st[6]), ttl = tonumber(st[7]),
+    changed = false, rolled = false, new = {}}
 
   -- roll: start a new period if now has left the current one.
-  if pend == nil or (pend ~= -1 and now >= pend) then
+  if Q.pend == nil or (Q.pend ~= -1 and now >= Q.pend) then
     local pid, pe
     if a[i] == 'T' then
       pid, pe = '0', -1
@@ -43,22 +44,22 @@ local function reserve(q, hk, nk, now, limit, n, hold, id, a, i)
         return nil, 'skew'
       end
     end
-    if pid ~= period then
+    if pid ~= Q.period then
       -- Holds of the old period stay until settled, but no longer count.
-      period, used, held = pid, 0, 0
+      Q.period, Q.used, Q.held = pid, 0, 0
     end
-    pend, rolled = pe, true
+    Q.pend, Q.rolled = pe, true
     -- A new quota is written only once something is held: a look at a
     -- quota nobody used leaves nothing behind.
-    changed = st[1] ~= false
+    Q.changed = st[1] ~= false
   end
 
-  if holds == nil then
-    holds = redis.call('ZCARD', hk)
+  if Q.holds == nil then
+    Q.holds = redis.call('ZCARD', hk)
   end
   -- expire: release the holds whose deadline has passed, when one may
   -- have; then exp is the earliest deadline left.
-  if holds > 0 and (exp == nil or now >= exp) then
+  if Q.holds > 0 and (Q.exp == nil or now >= Q.exp) then
     while true do
       local ids = redis.call('ZRANGEBYSCORE', hk, '-inf', int(now), 'LIMIT', 0, 1000)
       if #ids == 0 then
@@ -68,70 +69,129 @@ local function reserve(q, hk, nk, now, limit, n, hold, id, a, i)
       for _, rec in ipairs(recs) do
         if rec then
           local hn, hp = string.match(rec, '^(%d+) (%S+)')
-          if hp == period then
-            held = held - tonumber(hn)
+          if hp == Q.period then
+            Q.held = Q.held - tonumber(hn)
           end
         end
       end
       redis.call('HDEL', nk, unpack(ids))
-      holds = holds - redis.call('ZREM', hk, unpack(ids))
+      Q.holds = Q.holds - redis.call('ZREM', hk, unpack(ids))
     end
     local earliest = redis.call('ZRANGE', hk, 0, 0, 'WITHSCORES')
-    exp = tonumber(earliest[2])
-    changed = true
+    Q.exp = tonumber(earliest[2])
+    Q.changed = true
   end
+  Q.holds0 = Q.holds
+  return Q
+end
 
-  local granted, holds0, deadline = 0, holds, nil
+-- quota_take holds n of limit in Q for hold µs under id if they fit. It
+-- returns granted (0/1), used + held and reset (µs, 0 for Total).
+local function quota_take(Q, now, limit, n, hold, id)
+  local granted = 0
   if n == 0 then
-    if used + held <= limit then
+    if Q.used + Q.held <= limit then
       granted = 1
     end
-  elseif used + held + n <= limit and holds < 16777215 then
-    deadline = now + hold
-    if redis.call('HSETNX', nk, id, int(n) .. ' ' .. period .. ' ' .. int(pend) .. ' ' .. int(deadline)) == 0 then
-      return nil, 'id'
+  elseif Q.used + Q.held + n <= limit and Q.holds < 16777215 then
+    local deadline = now + hold
+    Q.new[#Q.new + 1] = {id, int(n) .. ' ' .. Q.period .. ' ' .. int(Q.pend) .. ' ' .. int(deadline), deadline, n}
+    Q.held, Q.holds = Q.held + n, Q.holds + 1
+    if Q.exp == nil or deadline < Q.exp then
+      Q.exp = deadline
     end
-    redis.call('ZADD', hk, int(deadline), id)
-    held, holds = held + n, holds + 1
-    if exp == nil or deadline < exp then
-      exp = deadline
+    if Q.last == nil or deadline > Q.last then
+      Q.last = deadline
     end
-    granted, changed = 1, true
-  end
-
-  if changed then
-    local f = {'period', period, 'end', int(pend), 'used', int(used), 'held', int(held), 'holds', int(holds)}
-    if exp then
-      f[#f + 1], f[#f + 2] = 'exp', int(exp)
-    end
-    -- A day's keys are kept until its end and its last hold's deadline
-    -- have passed, and an hour more; a Total quota's for ever.
-    local all, new = rolled or (pend ~= -1 and ttl == nil), holds0 == 0 and deadline
-    if pend ~= -1 then
-      if all then
-        ttl = math.max(pend, deadline or 0) + hour_us
-      elseif deadline and deadline + hour_us > ttl then
-        ttl, all = deadline + hour_us, true
-      end
-      f[#f + 1], f[#f + 2] = 'ttl', int(ttl)
-    end
-    redis.call('HSET', q, unpack(f))
-    -- h and n are made afresh by a first hold: they expire with q.
-    if all or (new and pend ~= -1) then
-      for _, k in ipairs(all and {q, hk, nk} or {hk, nk}) do
-        if pend == -1 then
-          redis.call('PERSIST', k)
-        else
-          pexpire(k, ttl - now)
-        end
-      end
-    end
+    granted, Q.changed = 1, true
   end
   local reset = 0
-  if pend ~= -1 then
-    reset = pend - now
+  if Q.pend ~= -1 then
+    reset = Q.pend - now
   end
-  return granted, used + held, reset
+  return granted, Q.used + Q.held, reset
+end
+
+-- quota_store writes what Q's holds changed. When a new hold's id is
+-- taken (random 64-bit ids: never seen) it writes none of the new holds,
+-- and returns nil and 'id'.
+local function quota_store(Q, now)
+  if not Q.changed then
+    return true
+  end
+  local taken = false
+  if #Q.new > 0 then
+    local ids = {}
+    for _, h in ipairs(Q.new) do
+      ids[#ids + 1] = h[1]
+    end
+    for _, v in ipairs(redis.call('HMGET', Q.nk, unpack(ids))) do
+      if v then
+        taken = true
+      end
+    end
+    if taken then
+      for _, h in ipairs(Q.new) do
+        Q.held, Q.holds = Q.held - h[4], Q.holds - 1
+      end
+      Q.new, Q.last = {}, nil
+    end
+  end
+  if #Q.new > 0 then
+    local fields, scores = {}, {}
+    for _, h in ipairs(Q.new) do
+      fields[#fields + 1], fields[#fields + 2] = h[1], h[2]
+      scores[#scores + 1], scores[#scores + 2] = int(h[3]), h[1]
+    end
+    redis.call('HSET', Q.nk, unpack(fields))
+    redis.call('ZADD', Q.hk, unpack(scores))
+  end
+  local f = {'period', Q.period, 'end', int(Q.pend), 'used', int(Q.used), 'held', int(Q.held), 'holds', int(Q.holds)}
+  if Q.exp then
+    f[#f + 1], f[#f + 2] = 'exp', int(Q.exp)
+  end
+  -- A day's keys are kept until its end and its last hold's deadline
+  -- have passed, and an hour more; a Total quota's for ever.
+  local all, new = Q.rolled or (Q.pend ~= -1 and Q.ttl == nil), Q.holds0 == 0 and Q.last
+  if Q.pend ~= -1 then
+    if all then
+      Q.ttl = math.max(Q.pend, Q.last or 0) + hour_us
+    elseif Q.last and Q.last + hour_us > Q.ttl then
+      Q.ttl, all = Q.last + hour_us, true
+    end
+    f[#f + 1], f[#f + 2] = 'ttl', int(Q.ttl)
+  end
+  redis.call('HSET', Q.q, unpack(f))
+  -- h and n are made afresh by a first hold: they expire with q.
+  if all or (new and Q.pend ~= -1) then
+    for _, k in ipairs(all and {Q.q, Q.hk, Q.nk} or {Q.hk, Q.nk}) do
+      if Q.pend == -1 then
+        redis.call('PERSIST', k)
+      else
+        pexpire(k, Q.ttl - now)
+      end
+    end
+  end
+  if taken then
+    return nil, 'id'
+  end
+  return true
+end
+
+-- reserve holds n of limit for hold µs under id if they fit, as
+-- quota_load and quota_take describe. It returns granted (0/1), used +
+-- held and reset (µs, 0 for Total), or nil and 'skew' or 'id'.
+local function reserve(q, hk, nk, now, limit, n, hold, id, a, i)
+  local Q, err = quota_load(q, hk, nk, now, a, i)
+  if Q == nil then
+    return nil, err
+  end
+  local granted, used, reset = quota_take(Q, now, limit, n, hold, id)
+  local ok, err = quota_store(Q, now)
+  if not ok then
+    return nil, err
+  end
+  return granted, used, reset
 end
 
 -- settle commits (commit true) or releases the hold id. It returns 0 when

@@ -1,0 +1,60 @@
+package rediscounter
+
+import (
+	"context"
+	"sync"
+)
+
+// maxCombined is the most calls one script decides: enough for every
+// call a busy node has waiting, few enough that no script holds Redis
+// long.
+const maxCombined = 64
+
+// combiner sends what callers hand it to Redis one batch at a time: while
+// a batch is on its way, the calls that arrive wait together for the next.
+// The caller that finds no batch on its way sends one; when it is back,
+// it wakes its batch's callers, and hands the sending of the next batch to
+// the first caller waiting, so that no caller sends for others longer than
+// its own batch.
+type combiner struct {
+	mu    sync.Mutex
+	queue []*admission
+	busy  bool
+}
+
+// run sends a with the calls waiting beside it through send, and returns
+// once a's part of the answer is in.
+func (cb *combiner) run(ctx context.Context, a *admission, send func(context.Context, []*admission)) {
+	cb.mu.Lock()
+	cb.queue = append(cb.queue, a)
+	if cb.busy {
+		cb.mu.Unlock()
+		if lead := <-a.wake; !lead {
+			return
+		}
+		cb.mu.Lock()
+	}
+	cb.busy = true
+	n := min(len(cb.queue), maxCombined)
+	batch := make([]*admission, n)
+	copy(batch, cb.queue)
+	cb.queue = append(cb.queue[:0], cb.queue[n:]...)
+	cb.mu.Unlock()
+
+	// The batch is everyone's: one caller giving up must not fail it.
+	send(context.WithoutCancel(ctx), batch)
+	for _, b := range batch {
+		if b != a {
+			b.wake <- false
+		}
+	}
+	cb.mu.Lock()
+	if len(cb.queue) == 0 {
+		cb.busy = false
+		cb.mu.Unlock()
+		return
+	}
+	next := cb.queue[0]
+	cb.mu.Unlock()
+	next.wake <- true
+}
