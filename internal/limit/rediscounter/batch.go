@@ -126,6 +126,8 @@ func newAdmission(c *Counter, ops []limit.Op) *admission {
 	return a
 }
 
+func (a *admission) waker() chan bool { return a.wake }
+
 // release gives a back to the pool, holding on to nothing of the call.
 func (a *admission) release() {
 	a.ops, a.res, a.err = nil, nil, nil
@@ -227,48 +229,23 @@ func reservation(q limit.Quota, n int64, id uint64, r []int64) (limit.Reservatio
 
 // Settle implements limit.Batcher with finish.lua: a call's holds
 // committed or released and its usage added, in one script on one TIME.
-// On a Redis Cluster and while Redis is down it settles op by op
-// (limit.SettleEach).
+// As with Admit, the settlements waiting while one is on its way go
+// together in the next script, which reads and writes each quota once and
+// adds each usage field once. On a Redis Cluster and while Redis is down
+// it settles op by op (limit.SettleEach).
 func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 	if !c.batch || c.closed.Load() || !c.Up() {
 		return limit.SettleEach(ctx, c, s)
 	}
-	var (
-		sent = make([]int, 0, len(s.Holds))
-		keys = make([]string, 0, 3*len(s.Holds)+3)
-		args = make([]any, 3, 3+len(s.Holds)+10)
-	)
-	args[0], args[1] = c.scriptNow(), "0"
-	if s.Commit {
-		args[1] = "1"
-	}
-	charge, amount := 0, int64(0)
-	for i, r := range s.Holds {
-		if !r.Granted || r.ID == 0 {
-			// Nothing held (n == 0): nothing to settle.
-			continue
-		}
-		sent = append(sent, i)
-		keys = append(keys, c.quotaKeys(r.Key)...)
-		args = append(args, strconv.FormatUint(r.ID, 10))
-		if i == s.Charge && s.Commit {
-			charge, amount = len(sent), r.N
-		}
-	}
-	args[2] = len(sent)
-	var hour int64
-	if s.Count {
-		k, u := s.UsageKey, s.Usage
-		hour = floorDiv(c.clock.Now().UnixNano(), int64(time.Hour))
-		keys = append(keys, c.usageKey(k.Pin, hour-1), c.usageKey(k.Pin, hour), c.usageKey(k.Pin, hour+1))
-		args = append(args, hour-1, c.retention, usageField(k), u.Calls, u.OK, u.Charged, u.Business, charge, amount)
-	}
-	if len(sent) == 0 && !s.Count {
+	st := newSettlement(c, s)
+	defer st.release()
+	if len(st.sent) == 0 && !s.Count {
 		return nil
 	}
-	res, err := finishScript.Run(ctx, c.hot, keys, args...).Int64Slice()
-	if err == nil && len(res) != len(sent)+boolInt(s.Count) {
-		err = fmt.Errorf("counters: finish.lua answered %v", res)
+	c.settles.run(ctx, st, c.sendSettlements)
+	err := st.err
+	if err == nil && len(st.res) != len(st.sent)+boolInt(s.Count) {
+		err = fmt.Errorf("counters: finish.lua answered %v", st.res)
 	}
 	if err = c.check(err); err != nil {
 		// Nothing settled that the caller may count on: a commit not
@@ -276,10 +253,10 @@ func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 		// made expires too. Usage waits in this node while Redis is down,
 		// as Add's does.
 		var failed error
-		if s.Commit && len(sent) > 0 {
+		if s.Commit && len(st.sent) > 0 {
 			failed = err
 		}
-		for _, i := range sent {
+		for _, i := range st.sent {
 			s.Holds[i].Granted = false
 		}
 		if s.Count {
@@ -287,21 +264,103 @@ func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 				return err
 			}
 			c.health.fallback.WithLabelValues("add").Inc()
-			c.pending.addUsage(s.UsageKey, hour, s.Usage)
+			c.pending.addUsage(s.UsageKey, st.hour, s.Usage)
 		}
 		return failed
 	}
-	for j, i := range sent {
-		if res[j] == 0 && s.Commit {
+	for j, i := range st.sent {
+		if st.res[j] == 0 && s.Commit {
 			// The hold expired before the call ended: not taken, and
 			// the caller keeps the call.
 			s.Holds[i].Granted = false
 		}
 	}
-	if s.Count && res[len(sent)] < 0 {
+	if s.Count && st.res[len(st.sent)] < 0 {
 		return errors.New("counters: finish.lua: skew")
 	}
 	return nil
+}
+
+// settlement is one call's Settle on its way: its part of finish.lua's
+// keys and ARGV, and what came back.
+type settlement struct {
+	sent []int // the holds settled, by index in Holds
+	hour int64 // the node's hour of its usage
+	keys []string
+	args []any
+	res  []int64
+	err  error
+	wake chan bool
+}
+
+var settlements = sync.Pool{New: func() any { return &settlement{wake: make(chan bool, 1)} }}
+
+func newSettlement(c *Counter, s *limit.Settlement) *settlement {
+	st := settlements.Get().(*settlement)
+	st.sent, st.keys, st.res, st.err = st.sent[:0], st.keys[:0], nil, nil
+	st.args = append(st.args[:0], "0", 0)
+	if s.Commit {
+		st.args[0] = "1"
+	}
+	charge, amount := 0, int64(0)
+	for i, r := range s.Holds {
+		if !r.Granted || r.ID == 0 {
+			// Nothing held (n == 0): nothing to settle.
+			continue
+		}
+		st.sent = append(st.sent, i)
+		st.keys = append(st.keys, c.quotaKeys(r.Key)...)
+		st.args = append(st.args, strconv.FormatUint(r.ID, 10))
+		if i == s.Charge && s.Commit {
+			charge, amount = len(st.sent), r.N
+		}
+	}
+	st.args[1] = len(st.sent)
+	if !s.Count {
+		st.args = append(st.args, "0")
+		return st
+	}
+	k, u := s.UsageKey, s.Usage
+	st.hour = floorDiv(c.clock.Now().UnixNano(), int64(time.Hour))
+	st.keys = append(st.keys, c.usageKey(k.Pin, st.hour-1), c.usageKey(k.Pin, st.hour), c.usageKey(k.Pin, st.hour+1))
+	st.args = append(st.args, "1", st.hour-1, c.retention, usageField(k), u.Calls, u.OK, u.Charged, u.Business, charge, amount)
+	return st
+}
+
+func (st *settlement) waker() chan bool { return st.wake }
+
+// release gives st back to the pool.
+func (st *settlement) release() {
+	st.res, st.err = nil, nil
+	settlements.Put(st)
+}
+
+// sendSettlements runs finish.lua once for every settlement of batch, and
+// gives each its part of the answer, or the error.
+func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
+	nk, na := 0, 1
+	for _, st := range batch {
+		nk, na = nk+len(st.keys), na+len(st.args)
+	}
+	keys, args := make([]string, 0, nk), make([]any, 1, na)
+	args[0] = c.scriptNow()
+	for _, st := range batch {
+		keys = append(keys, st.keys...)
+		args = append(args, st.args...)
+	}
+	res, err := finishScript.Run(ctx, c.hot, keys, args...).Int64Slice()
+	for _, st := range batch {
+		if err != nil {
+			st.err = err
+			continue
+		}
+		if len(res) == 0 || res[0] < 0 || int(res[0]) > len(res)-1 {
+			st.err = fmt.Errorf("counters: finish.lua answered %v", res)
+			continue
+		}
+		n := int(res[0])
+		st.res, res = res[1:1+n], res[1+n:]
+	}
 }
 
 func boolInt(b bool) int {

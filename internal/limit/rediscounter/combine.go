@@ -10,33 +10,40 @@ import (
 // long.
 const maxCombined = 64
 
+// waiting is what a combiner sends: one call's part of a script, with
+// the channel its caller waits on.
+type waiting interface {
+	comparable
+	waker() chan bool
+}
+
 // combiner sends what callers hand it to Redis one batch at a time: while
 // a batch is on its way, the calls that arrive wait together for the next.
 // The caller that finds no batch on its way sends one; when it is back,
 // it wakes its batch's callers, and hands the sending of the next batch to
 // the first caller waiting, so that no caller sends for others longer than
 // its own batch.
-type combiner struct {
+type combiner[T waiting] struct {
 	mu    sync.Mutex
-	queue []*admission
+	queue []T
 	busy  bool
 }
 
 // run sends a with the calls waiting beside it through send, and returns
 // once a's part of the answer is in.
-func (cb *combiner) run(ctx context.Context, a *admission, send func(context.Context, []*admission)) {
+func (cb *combiner[T]) run(ctx context.Context, a T, send func(context.Context, []T)) {
 	cb.mu.Lock()
 	cb.queue = append(cb.queue, a)
 	if cb.busy {
 		cb.mu.Unlock()
-		if lead := <-a.wake; !lead {
+		if lead := <-a.waker(); !lead {
 			return
 		}
 		cb.mu.Lock()
 	}
 	cb.busy = true
 	n := min(len(cb.queue), maxCombined)
-	batch := make([]*admission, n)
+	batch := make([]T, n)
 	copy(batch, cb.queue)
 	cb.queue = append(cb.queue[:0], cb.queue[n:]...)
 	cb.mu.Unlock()
@@ -45,7 +52,7 @@ func (cb *combiner) run(ctx context.Context, a *admission, send func(context.Con
 	send(context.WithoutCancel(ctx), batch)
 	for _, b := range batch {
 		if b != a {
-			b.wake <- false
+			b.waker() <- false
 		}
 	}
 	cb.mu.Lock()
@@ -56,5 +63,5 @@ func (cb *combiner) run(ctx context.Context, a *admission, send func(context.Con
 	}
 	next := cb.queue[0]
 	cb.mu.Unlock()
-	next.wake <- true
+	next.waker() <- true
 }

@@ -93,8 +93,10 @@ type Counter struct {
 	pending pending
 
 	days daysCache
-	// admits combines the admissions of concurrent calls (Admit).
-	admits combiner
+	// admits and settles combine the admissions and the settlements of
+	// concurrent calls (Admit, Settle).
+	admits  combiner[*admission]
+	settles combiner[*settlement]
 
 	closeOnce sync.Once
 	closed    atomic.Bool

@@ -226,7 +226,10 @@ func TestAdmitExactAcrossNodes(t *testing.T) {
 // after the other: 64 callers on one node, 300 calls of a key limit of 100
 // an hour and a quota of 60, get exactly 100 calls past the limit, each
 // told a different number remaining (99 down to 0), and exactly 60 holds,
-// each told a different number left — and fewer scripts than calls.
+// each told a different number left — and fewer scripts than calls. Then
+// the 60 holds are settled together, every other one committed, each with
+// its usage: the quota has used exactly the 30 committed, and usage counts
+// all 100 calls.
 func TestAdmitCombinedDecidesInTurn(t *testing.T) {
 	addr := redistest.Start(t)
 	for _, ap := range []bool{false, true} {
@@ -246,6 +249,7 @@ func TestAdmitCombinedDecidesInTurn(t *testing.T) {
 			var (
 				mu              sync.Mutex
 				remaining, left = map[int64]int{}, map[int64]int{}
+				holds           []limit.Reservation
 				next            atomic.Int64
 				wg              sync.WaitGroup
 			)
@@ -267,6 +271,7 @@ func TestAdmitCombinedDecidesInTurn(t *testing.T) {
 							remaining[d.Remaining]++
 							if r := ops[1].Reservation; r.Granted {
 								left[r.Remaining]++
+								holds = append(holds, r)
 							}
 						}
 						mu.Unlock()
@@ -292,6 +297,40 @@ func TestAdmitCombinedDecidesInTurn(t *testing.T) {
 			}
 			if scripts := rt.cmds.Load() - before; scripts >= calls {
 				t.Errorf("%d scripts for %d admissions: none combined", scripts, calls)
+			}
+
+			uk := limit.UsageKey{AccessKey: "AK1", Pin: "pin1", Group: "g1", API: "getUser", Env: "online"}
+			before = rt.cmds.Load()
+			start = make(chan struct{})
+			for i := range l {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					s := limit.Settlement{Count: true, UsageKey: uk, Usage: limit.Usage{Calls: 1}, Charge: -1}
+					if i < len(holds) {
+						s.Holds, s.Commit = holds[i:i+1], i%2 == 0
+					}
+					if err := limit.Settle(ctx, c, &s); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if peek, err := c.Reserve(ctx, quota, 0, 0); err != nil || peek.Remaining != q-q/2 {
+				t.Errorf("the quota after %d commits: %+v, %v; want %d remaining", q/2, peek, err, q-q/2)
+			}
+			rows, err := c.Usage(ctx, "pin1", time.Now().Add(-2*time.Hour), time.Now().Add(time.Hour))
+			var counted int64
+			for _, r := range rows {
+				counted += r.Calls
+			}
+			if err != nil || counted != l {
+				t.Errorf("usage: %+v, %v; want %d calls", rows, err, l)
+			}
+			if scripts := rt.cmds.Load() - before; scripts >= l {
+				t.Errorf("%d scripts for %d settlements: none combined", scripts, l)
 			}
 		})
 	}

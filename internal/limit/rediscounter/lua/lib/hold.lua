@@ -194,43 +194,71 @@ local function reserve(q, hk, nk, now, limit, n, hold, id, a, i)
   return granted, used, reset
 end
 
--- settle commits (commit true) or releases the hold id. It returns 0 when
--- the hold is unknown or expired, 1 when settled, 2 when committed into
--- use. With ck, a settled hold's charge id goes into the set ck in the
--- same step (CommitCharge).
-local function settle(q, hk, nk, now, id, commit, ck, charge)
-  local rec = redis.call('HGET', nk, id)
-  if not rec then
+-- holds_load reads, for settling the holds ids of the quota of keys q, hk
+-- and nk, the quota and those holds.
+local function holds_load(q, hk, nk, ids)
+  local st = redis.call('HMGET', q, 'period', 'used', 'held', 'holds')
+  local S = {q = q, hk = hk, nk = nk, period = st[1], used = tonumber(st[2]) or 0,
+    held = tonumber(st[3]) or 0, holds = tonumber(st[4]), recs = {}, done = {}, removed = {}}
+  local recs = redis.call('HMGET', nk, unpack(ids))
+  for i, id in ipairs(ids) do
+    S.recs[id] = recs[i]
+  end
+  return S
+end
+
+-- holds_take commits (commit true) or releases the hold id of S. It
+-- returns 0 when the hold is unknown, expired or already settled, 1 when
+-- settled, 2 when committed into use.
+local function holds_take(S, now, id, commit)
+  local rec = S.recs[id]
+  if not rec or S.done[id] then
     return 0
   end
+  S.done[id] = true
+  S.removed[#S.removed + 1] = id
   local hn, hp, he, hd = string.match(rec, '^(%d+) (%S+) (%S+) ?(%S*)$')
   hn, he = tonumber(hn), tonumber(he)
   -- A hold written before its deadline was kept in n has it only in h.
-  local deadline = tonumber(hd) or tonumber(redis.call('ZSCORE', hk, id))
-  redis.call('HDEL', nk, id)
-  local removed = redis.call('ZREM', hk, id)
-
-  local st = redis.call('HMGET', q, 'period', 'used', 'held', 'holds')
-  local period, used, held, holds = st[1], tonumber(st[2]) or 0, tonumber(st[3]) or 0, tonumber(st[4])
-  if hp == period then
-    held = held - hn
+  local deadline = tonumber(hd) or tonumber(redis.call('ZSCORE', S.hk, id))
+  if hp == S.period then
+    S.held = S.held - hn
   end
-  local result = 1
   if deadline == nil or deadline <= now then
-    result = 0
-  elseif commit and hp == period and (he == -1 or now < he) then
+    return 0
+  end
+  if commit and hp == S.period and (he == -1 or now < he) then
     -- A hold whose period has ended was admitted under that period's
     -- allowance: its use does not count against the new one.
-    used = used + hn
-    result = 2
+    S.used = S.used + hn
+    return 2
   end
-  if period then
-    if holds then
-      redis.call('HSET', q, 'used', int(used), 'held', int(held), 'holds', int(holds - removed))
+  return 1
+end
+
+-- holds_store writes what S's settles changed.
+local function holds_store(S)
+  if #S.removed == 0 then
+    return
+  end
+  redis.call('HDEL', S.nk, unpack(S.removed))
+  local removed = redis.call('ZREM', S.hk, unpack(S.removed))
+  if S.period then
+    if S.holds then
+      redis.call('HSET', S.q, 'used', int(S.used), 'held', int(S.held), 'holds', int(S.holds - removed))
     else
-      redis.call('HSET', q, 'used', int(used), 'held', int(held))
+      redis.call('HSET', S.q, 'used', int(S.used), 'held', int(S.held))
     end
   end
+end
+
+-- settle commits (commit true) or releases the hold id, as holds_take
+-- says. With ck, a settled hold's charge id goes into the set ck in the
+-- same step (CommitCharge).
+local function settle(q, hk, nk, now, id, commit, ck, charge)
+  local S = holds_load(q, hk, nk, {id})
+  local result = holds_take(S, now, id, commit)
+  holds_store(S)
   if result > 0 and ck then
     redis.call('SADD', ck, charge)
   end
