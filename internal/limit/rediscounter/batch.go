@@ -33,7 +33,7 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 		limit.AdmitEach(ctx, c, ops)
 		return
 	}
-	a := newAdmission(c, ops)
+	a := newAdmission(ops)
 	defer a.release()
 	if len(a.sent) > 0 {
 		c.admits.run(ctx, a, c.sendAdmissions)
@@ -51,8 +51,7 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 	a.finish()
 }
 
-// admission is one call's Admit on its way: its ops as admit.lua takes
-// them, and what came back.
+// admission is one call's Admit on its way: its ops, and what came back.
 type admission struct {
 	ops []limit.Op
 	// sent are the indexes of the ops the script runs, ids their holds'
@@ -64,8 +63,6 @@ type admission struct {
 	ids         []uint64
 	outcomes    []limit.Op
 	end         int
-	keys        []string
-	args        []any // the call's part of ARGV, its count of ops first
 	res         []int64
 	err         error
 	wake        chan bool
@@ -74,23 +71,19 @@ type admission struct {
 // admissions keeps admissions for reuse: one per call otherwise.
 var admissions = sync.Pool{New: func() any { return &admission{wake: make(chan bool, 1)} }}
 
-func newAdmission(c *Counter, ops []limit.Op) *admission {
+func newAdmission(ops []limit.Op) *admission {
 	a := admissions.Get().(*admission)
 	a.ops, a.end, a.res, a.err = ops, len(ops), nil, nil
-	a.sent, a.local, a.keys, a.args = a.sent[:0], a.local[:0], a.keys[:0], append(a.args[:0], nil)
+	a.sent, a.local = a.sent[:0], a.local[:0]
 	a.ids = append(a.ids[:0], make([]uint64, len(ops))...)
 	for i := range ops {
 		op := &ops[i]
 		if !op.IsHold() {
-			r := op.Rate()
-			width, err := slotWidth(r, op.N())
-			if err != nil {
+			if _, err := slotWidth(op.Rate(), op.N()); err != nil {
 				op.Err = err
 				a.local = append(a.local, i)
 				continue
 			}
-			a.keys = append(a.keys, c.rateKey(op.Key()))
-			a.args = append(a.args, "A", strconv.FormatInt(int64(r.Per), 10), width/1000, r.Limit, op.N())
 			a.sent = append(a.sent, i)
 			continue
 		}
@@ -105,17 +98,9 @@ func newAdmission(c *Counter, ops []limit.Op) *admission {
 			a.end = i + 1
 			break
 		}
-		hold := op.Hold()
-		if hold <= 0 {
-			hold = limit.DefaultHold
-		}
 		a.ids[i] = rand.Uint64() | 1<<63
-		a.keys = append(a.keys, c.quotaKeys(q.Key)...)
-		a.args = append(a.args, "R", clampLimit(q.Limit), n, micros(hold), strconv.FormatUint(a.ids[i], 10))
-		a.args = c.periodFields(a.args, q.Period)
 		a.sent = append(a.sent, i)
 	}
-	a.args[0] = len(a.sent)
 	// Until the script answers, no op is reached: the local outcomes stay
 	// aside.
 	a.outcomes = a.outcomes[:0]
@@ -176,31 +161,97 @@ func (a *admission) finish() {
 	}
 }
 
-// sendAdmissions runs admit.lua once for every admission of batch, and
-// gives each its part of the answer, or the error.
+// counterSig is a counter as admit.lua names it once for every call of a
+// batch that counts in it.
+type counterSig struct {
+	hold   bool
+	key    limit.Key
+	per    time.Duration // a window's
+	limit  int64
+	dur    time.Duration // a hold's
+	period limit.Period
+}
+
+// scriptArgs are a script's KEYS, each named once, and its ARGV.
+type scriptArgs struct {
+	keys  []string
+	index map[string]int // key -> its 1-based index in keys
+	args  []any
+}
+
+// key returns the index of k in KEYS, adding k and the keys that follow
+// it when k is new.
+func (sa *scriptArgs) key(k ...string) int {
+	if i, ok := sa.index[k[0]]; ok {
+		return i
+	}
+	i := len(sa.keys) + 1
+	sa.index[k[0]] = i
+	sa.keys = append(sa.keys, k...)
+	return i
+}
+
+// sendAdmissions runs admit.lua once for every admission of batch, each
+// counter named once, and gives each admission its part of the answer, or
+// the error.
 func (c *Counter) sendAdmissions(ctx context.Context, batch []*admission) {
-	nk, na := 0, 1
+	sa := scriptArgs{index: map[string]int{}}
+	counters := map[counterSig]int{}
+	var defs, calls []any
 	for _, a := range batch {
-		nk, na = nk+len(a.keys), na+len(a.args)
+		calls = append(calls, len(a.sent))
+		for _, i := range a.sent {
+			op := &a.ops[i]
+			sig := counterSig{hold: op.IsHold(), key: op.Key()}
+			if sig.hold {
+				q := op.Quota()
+				sig.limit, sig.dur, sig.period = clampLimit(q.Limit), op.Hold(), q.Period
+				if sig.dur <= 0 {
+					sig.dur = limit.DefaultHold
+				}
+			} else {
+				sig.per, sig.limit = op.Rate().Per, op.Rate().Limit
+			}
+			ci, ok := counters[sig]
+			if !ok {
+				ci = len(counters) + 1
+				counters[sig] = ci
+				if sig.hold {
+					defs = append(defs, "R", sa.key(c.quotaKeys(sig.key)...), sig.limit, micros(sig.dur))
+					defs = c.periodFields(defs, sig.period)
+				} else {
+					width, _ := slotWidth(op.Rate(), op.N())
+					defs = append(defs, "A", sa.key(c.rateKey(sig.key)), strconv.FormatInt(int64(sig.per), 10), width/1000, sig.limit)
+				}
+			}
+			calls = append(calls, ci, op.N())
+			if sig.hold {
+				calls = append(calls, strconv.FormatUint(a.ids[i], 10))
+			}
+		}
 	}
-	keys, args := make([]string, 0, nk), make([]any, 1, na)
-	args[0] = c.scriptNow()
-	for _, a := range batch {
-		keys = append(keys, a.keys...)
-		args = append(args, a.args...)
-	}
-	res, err := admitScript.Run(ctx, c.hot, keys, args...).Int64Slice()
-	for _, a := range batch {
+	args := make([]any, 0, 2+len(defs)+len(calls))
+	args = append(append(append(args, c.scriptNow(), len(counters)), defs...), calls...)
+	res, err := admitScript.Run(ctx, c.hot, sa.keys, args...).Int64Slice()
+	split(res, err, "admit.lua", batch, func(a *admission, part []int64, err error) { a.res, a.err = part, err })
+}
+
+// split gives each call of a batch its part of a script's answer: for
+// each call, how many integers follow, then those; or the script's error.
+func split[T any](res []int64, err error, script string, batch []T, set func(T, []int64, error)) {
+	for _, x := range batch {
 		if err != nil {
-			a.err = err
+			set(x, nil, err)
 			continue
 		}
 		if len(res) == 0 || res[0] < 0 || int(res[0]) > len(res)-1 {
-			a.err = fmt.Errorf("counters: admit.lua answered %v", res)
+			err = fmt.Errorf("counters: %s answered %v", script, res)
+			set(x, nil, err)
 			continue
 		}
 		n := int(res[0])
-		a.res, res = res[1:1+n], res[1+n:]
+		set(x, res[1:1+n], nil)
+		res = res[1+n:]
 	}
 }
 
@@ -281,13 +332,11 @@ func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 	return nil
 }
 
-// settlement is one call's Settle on its way: its part of finish.lua's
-// keys and ARGV, and what came back.
+// settlement is one call's Settle on its way, and what came back.
 type settlement struct {
+	s    *limit.Settlement
 	sent []int // the holds settled, by index in Holds
 	hour int64 // the node's hour of its usage
-	keys []string
-	args []any
 	res  []int64
 	err  error
 	wake chan bool
@@ -297,33 +346,16 @@ var settlements = sync.Pool{New: func() any { return &settlement{wake: make(chan
 
 func newSettlement(c *Counter, s *limit.Settlement) *settlement {
 	st := settlements.Get().(*settlement)
-	st.sent, st.keys, st.res, st.err = st.sent[:0], st.keys[:0], nil, nil
-	st.args = append(st.args[:0], "0", 0)
-	if s.Commit {
-		st.args[0] = "1"
-	}
-	charge, amount := 0, int64(0)
+	st.s, st.sent, st.res, st.err = s, st.sent[:0], nil, nil
 	for i, r := range s.Holds {
-		if !r.Granted || r.ID == 0 {
-			// Nothing held (n == 0): nothing to settle.
-			continue
-		}
-		st.sent = append(st.sent, i)
-		st.keys = append(st.keys, c.quotaKeys(r.Key)...)
-		st.args = append(st.args, strconv.FormatUint(r.ID, 10))
-		if i == s.Charge && s.Commit {
-			charge, amount = len(st.sent), r.N
+		if r.Granted && r.ID != 0 {
+			// (Nothing held, n == 0: nothing to settle.)
+			st.sent = append(st.sent, i)
 		}
 	}
-	st.args[1] = len(st.sent)
-	if !s.Count {
-		st.args = append(st.args, "0")
-		return st
+	if s.Count {
+		st.hour = floorDiv(c.clock.Now().UnixNano(), int64(time.Hour))
 	}
-	k, u := s.UsageKey, s.Usage
-	st.hour = floorDiv(c.clock.Now().UnixNano(), int64(time.Hour))
-	st.keys = append(st.keys, c.usageKey(k.Pin, st.hour-1), c.usageKey(k.Pin, st.hour), c.usageKey(k.Pin, st.hour+1))
-	st.args = append(st.args, "1", st.hour-1, c.retention, usageField(k), u.Calls, u.OK, u.Charged, u.Business, charge, amount)
 	return st
 }
 
@@ -331,36 +363,66 @@ func (st *settlement) waker() chan bool { return st.wake }
 
 // release gives st back to the pool.
 func (st *settlement) release() {
-	st.res, st.err = nil, nil
+	st.s, st.res, st.err = nil, nil, nil
 	settlements.Put(st)
 }
 
-// sendSettlements runs finish.lua once for every settlement of batch, and
-// gives each its part of the answer, or the error.
+// usageRow is a usage row as finish.lua names it once for every call of
+// a batch that counts in it.
+type usageRow struct {
+	pin, field string
+	hour       int64
+}
+
+// sendSettlements runs finish.lua once for every settlement of batch, each
+// quota and usage row named once, and gives each settlement its part of
+// the answer, or the error.
 func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
-	nk, na := 0, 1
+	sa := scriptArgs{index: map[string]int{}}
+	quotas, rows := map[string]int{}, map[usageRow]int{}
+	var quotaDefs, rowDefs, calls []any
 	for _, st := range batch {
-		nk, na = nk+len(st.keys), na+len(st.args)
-	}
-	keys, args := make([]string, 0, nk), make([]any, 1, na)
-	args[0] = c.scriptNow()
-	for _, st := range batch {
-		keys = append(keys, st.keys...)
-		args = append(args, st.args...)
-	}
-	res, err := finishScript.Run(ctx, c.hot, keys, args...).Int64Slice()
-	for _, st := range batch {
-		if err != nil {
-			st.err = err
+		s := st.s
+		commit := "0"
+		if s.Commit {
+			commit = "1"
+		}
+		calls = append(calls, commit, len(st.sent))
+		charge, amount := 0, int64(0)
+		for j, i := range st.sent {
+			r := s.Holds[i]
+			keys := c.quotaKeys(r.Key)
+			qi, ok := quotas[keys[0]]
+			if !ok {
+				qi = len(quotas) + 1
+				quotas[keys[0]] = qi
+				quotaDefs = append(quotaDefs, sa.key(keys...))
+			}
+			calls = append(calls, qi, strconv.FormatUint(r.ID, 10))
+			if i == s.Charge && s.Commit {
+				charge, amount = j+1, r.N
+			}
+		}
+		if !s.Count {
+			calls = append(calls, 0)
 			continue
 		}
-		if len(res) == 0 || res[0] < 0 || int(res[0]) > len(res)-1 {
-			st.err = fmt.Errorf("counters: finish.lua answered %v", res)
-			continue
+		k, u := s.UsageKey, s.Usage
+		row := usageRow{k.Pin, usageField(k), st.hour}
+		ri, ok := rows[row]
+		if !ok {
+			ri = len(rows) + 1
+			rows[row] = ri
+			first := sa.key(c.usageKey(k.Pin, st.hour-1), c.usageKey(k.Pin, st.hour), c.usageKey(k.Pin, st.hour+1))
+			rowDefs = append(rowDefs, first, st.hour-1, c.retention, row.field)
 		}
-		n := int(res[0])
-		st.res, res = res[1:1+n], res[1+n:]
+		calls = append(calls, ri, u.Calls, u.OK, u.Charged, u.Business, charge, amount)
 	}
+	args := make([]any, 0, 3+len(quotaDefs)+len(rowDefs)+len(calls))
+	args = append(append(args, c.scriptNow(), len(quotas)), quotaDefs...)
+	args = append(append(append(args, len(rows)), rowDefs...), calls...)
+	res, err := finishScript.Run(ctx, c.hot, sa.keys, args...).Int64Slice()
+	split(res, err, "finish.lua", batch, func(st *settlement, part []int64, err error) { st.res, st.err = part, err })
 }
 
 func boolInt(b bool) int {

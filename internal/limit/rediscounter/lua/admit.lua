@@ -3,29 +3,44 @@
 -- TIME, stopping after the first that refuses. The calls are decided one
 -- after the other, as if each had its own script, but each window and
 -- quota they share is read once and written once (lib: window_load,
--- window_take, window_store; quota_load, quota_take, quota_store): calls
--- that arrive together, as those of one key, account or API do under
--- load, cost Redis little more than one. On a single Redis only: the keys
--- are of several hash tags.
--- KEYS     each operation's keys in turn: a rate limit's window; a hold's
---          q, h and n.
--- ARGV     now (µs, '' for TIME), then for each call the number of its
---          operations and their fields:
---            'A', per (ns, as text), width (µs), limit, n
---            'R', limit, n, hold (µs), the hold's id, and 8 period fields
---                 as reserve.lua's ('T' and 7 blanks for a Total period)
+-- window_take, window_store; quota_load, quota_take, quota_store), and
+-- named once: calls that arrive together, as those of one key, account or
+-- API do under load, cost Redis little more than one. On a single Redis
+-- only: the keys are of several hash tags.
+-- KEYS     the keys of the counters below, each once: a window's; a
+--          quota's q, h and n.
+-- ARGV     now (µs, '' for TIME), the number of counters, then each
+--          counter's fields:
+--            'A', its key's index in KEYS, per (ns, as text), width (µs),
+--                 limit
+--            'R', the index of its q in KEYS (h and n follow), limit,
+--                 hold (µs), and 8 period fields as reserve.lua's ('T' and
+--                 7 blanks for a Total period)
+--          then for each call the number of its operations, and for each
+--          operation its counter's index (1-based), n, and for a hold its
+--          id.
 -- Returns  for each call, how many integers follow, then four per
 --          operation run: a rate limit's allowed, remaining, reset, retry
 --          after (allow.lua); a hold's granted, used + held, reset, 0
 --          (reserve.lua), or -1, 1 (skew) or 2 (a hold id taken), 0, 0 for
 --          a hold that failed, which ends the call's list.
 local now = now_us(ARGV[1])
+local counters = {}
+local a = 3
+for i = 1, tonumber(ARGV[2]) do
+  counters[i] = a
+  if ARGV[a] == 'A' then
+    a = a + 5
+  else
+    a = a + 12
+  end
+end
+
 local out = {}
 local windows, quotas = {}, {}
 -- order keeps the windows and quotas in the order they were read, to be
 -- written in it; held lists where each quota's grants were answered.
 local order, held = {}, {}
-local a, k = 2, 1
 while a <= #ARGV do
   local m = tonumber(ARGV[a])
   a = a + 1
@@ -33,9 +48,11 @@ while a <= #ARGV do
   out[head] = 0
   local stopped = false
   for _ = 1, m do
-    if ARGV[a] == 'A' then
+    local c, n = counters[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
+    local k = tonumber(ARGV[c + 1])
+    if ARGV[c] == 'A' then
       if not stopped then
-        local key, per = KEYS[k], ARGV[a + 1]
+        local key, per = KEYS[k], ARGV[c + 2]
         local W = windows[key]
         if W and W.per ~= per then
           -- The same window under another period: what was counted
@@ -44,22 +61,22 @@ while a <= #ARGV do
           W.stored, W = true, nil
         end
         if W == nil then
-          W = window_load(key, now, per, tonumber(ARGV[a + 2]))
+          W = window_load(key, now, per, tonumber(ARGV[c + 3]))
           windows[key] = W
           order[#order + 1] = W
         end
-        local allowed, remaining, reset, retry = window_take(W, now, tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]))
+        local allowed, remaining, reset, retry = window_take(W, now, tonumber(ARGV[c + 4]), n)
         out[#out + 1], out[#out + 2], out[#out + 3], out[#out + 4] = allowed, remaining, reset, retry
         stopped = allowed == 0
       end
-      a, k = a + 5, k + 1
+      a = a + 2
     else
       if not stopped then
         local q = KEYS[k]
         local Q = quotas[q]
         if Q == nil then
           local err
-          Q, err = quota_load(q, KEYS[k + 1], KEYS[k + 2], now, ARGV, a + 5)
+          Q, err = quota_load(q, KEYS[k + 1], KEYS[k + 2], now, ARGV, c + 4)
           if Q == nil then
             Q = {err = err}
           else
@@ -71,17 +88,16 @@ while a <= #ARGV do
           out[#out + 1], out[#out + 2], out[#out + 3], out[#out + 4] = -1, 1, 0, 0
           stopped = true
         else
-          local granted, used, reset = quota_take(Q, now, tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]),
-            tonumber(ARGV[a + 3]), ARGV[a + 4])
+          local granted, used, reset = quota_take(Q, now, tonumber(ARGV[c + 2]), n, tonumber(ARGV[c + 3]), ARGV[a + 2])
           out[#out + 1], out[#out + 2], out[#out + 3], out[#out + 4] = granted, used, reset, 0
-          if granted == 1 and tonumber(ARGV[a + 2]) > 0 then
+          if granted == 1 and n > 0 then
             held[Q] = held[Q] or {}
             table.insert(held[Q], #out - 3)
           end
           stopped = granted == 0
         end
       end
-      a, k = a + 13, k + 3
+      a = a + 3
     end
   end
   out[head] = #out - head
