@@ -112,6 +112,7 @@ func newAdmission(ops []limit.Op) *admission {
 }
 
 func (a *admission) waker() chan bool { return a.wake }
+func (a *admission) lost(err error)   { a.err = err }
 
 // release gives a back to the pool, holding on to nothing of the call.
 func (a *admission) release() {
@@ -360,6 +361,7 @@ func newSettlement(c *Counter, s *limit.Settlement) *settlement {
 }
 
 func (st *settlement) waker() chan bool { return st.wake }
+func (st *settlement) lost(err error)   { st.err = err }
 
 // release gives st back to the pool.
 func (st *settlement) release() {

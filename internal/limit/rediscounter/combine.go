@@ -2,6 +2,7 @@ package rediscounter
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -15,6 +16,8 @@ const maxCombined = 64
 type waiting interface {
 	comparable
 	waker() chan bool
+	// lost gives the call err when its batch could not be sent at all.
+	lost(err error)
 }
 
 // combiner sends what callers hand it to Redis one batch at a time: while
@@ -48,8 +51,25 @@ func (cb *combiner[T]) run(ctx context.Context, a T, send func(context.Context, 
 	cb.queue = append(cb.queue[:0], cb.queue[n:]...)
 	cb.mu.Unlock()
 
+	defer func() {
+		// A send that panicked must not leave its callers waiting, nor
+		// every later call: they fail, and the next batch goes.
+		if r := recover(); r != nil {
+			for _, b := range batch {
+				b.lost(fmt.Errorf("counters: %v", r))
+			}
+			cb.wake(a, batch)
+			panic(r)
+		}
+	}()
 	// The batch is everyone's: one caller giving up must not fail it.
 	send(context.WithoutCancel(ctx), batch)
+	cb.wake(a, batch)
+}
+
+// wake wakes the callers of batch but a, whose batch it was, and hands
+// the next batch to the first caller waiting.
+func (cb *combiner[T]) wake(a T, batch []T) {
 	for _, b := range batch {
 		if b != a {
 			b.waker() <- false
