@@ -33,11 +33,17 @@ const (
 	scopeMarket
 )
 
-// forbidden is the one answer to a call on another tenant's resource,
-// whether it exists or not, so that no answer tells another tenant's
-// resources from missing ones.
+// forbidden refuses what the caller may not do whatever it names: an
+// operation or a field that is the operator's.
 func forbidden() error {
 	return errcode.New(errcode.Forbidden, "")
+}
+
+// hidden is the one answer to a call that names another tenant's
+// resource, whether it exists or not, so that no answer, in any dialect,
+// tells another tenant's resources from missing ones.
+func hidden() error {
+	return errcode.New(errcode.Hidden, "")
 }
 
 // checkAccess applies the tenant rules to an authenticated call of rt:
@@ -45,8 +51,8 @@ func forbidden() error {
 //   - the operator may do anything;
 //   - an account acts only on itself ({pin} is its pin) and its groups
 //     ({groupId} is one it owns), but reads what any group sells in the
-//     market (scopeMarket); anything else, existing or not, is
-//     Forbidden, and so are the operator's operations;
+//     market (scopeMarket); anything else, existing or not, is Hidden,
+//     and the operator's operations are Forbidden;
 //   - a user acts within its account, and only as its role allows: an
 //     action outside the role is OperationNotAllowed, a group or API
 //     outside it RoleNotAllowed; managing the account itself, its users,
@@ -61,12 +67,12 @@ func (s *server) checkAccess(r *http.Request, rt route, c *caller) error {
 		return forbidden()
 	case scopeAccount:
 		if r.PathValue("pin") != c.pin() {
-			return forbidden()
+			return hidden()
 		}
 	case scopeGroup:
 		g, err := s.store.Group(r.Context(), r.PathValue("groupId"))
 		if errcode.Has(err, errcode.ResourceNotFound) || err == nil && g.Owner != c.pin() {
-			return forbidden()
+			return hidden()
 		}
 		if err != nil {
 			return err
@@ -99,6 +105,18 @@ func roleAllows(r *http.Request, rt route, c *caller) error {
 		return errcode.Newf(errcode.RoleNotAllowed, "the user's role does not cover API %s", id)
 	}
 	return nil
+}
+
+// sees reports whether c may act on group g: the operator on every group,
+// an account on its own, a user on those of its account its role covers.
+func (c *caller) sees(g model.Group) bool {
+	switch {
+	case c.operator:
+		return true
+	case g.Owner != c.pin():
+		return false
+	}
+	return !c.isUser() || c.role != nil && c.role.AllowsGroup(g.ID)
 }
 
 // allGroups reports whether a caller's reach is every group of its

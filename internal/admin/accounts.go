@@ -3,16 +3,30 @@ package admin
 import (
 	"net/http"
 
+	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
 // accountRequest is the body of POST /v1/accounts and PATCH
-// /v1/accounts/{pin}. Pin is taken on creation only.
+// /v1/accounts/{pin}. Pin is taken on creation only; Dialect and Language
+// are what the account's admin answers default to (answer.go).
 type accountRequest struct {
 	Pin              *string              `json:"pin"`
 	Name             *string              `json:"name"`
 	Status           *model.AccountStatus `json:"status"`
 	RealNameVerified *bool                `json:"realNameVerified"`
+	Dialect          *errcode.Dialect     `json:"dialect"`
+	Language         *errcode.Lang        `json:"language"`
+}
+
+// apply sets the fields present in req on a.
+func (req *accountRequest) apply(a *model.Account) {
+	set(&a.Name, req.Name)
+	set(&a.Status, req.Status)
+	set(&a.RealNameVerified, req.RealNameVerified)
+	set(&a.Dialect, req.Dialect)
+	set(&a.Language, req.Language)
+	a.ApplyDefaults()
 }
 
 func (s *server) createAccount(w http.ResponseWriter, r *http.Request) error {
@@ -22,10 +36,7 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	var a model.Account
 	set(&a.Pin, req.Pin)
-	set(&a.Name, req.Name)
-	set(&a.Status, req.Status)
-	set(&a.RealNameVerified, req.RealNameVerified)
-	a.ApplyDefaults()
+	req.apply(&a)
 	a, err := s.store.CreateAccount(r.Context(), a)
 	if err != nil {
 		return err
@@ -53,8 +64,9 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, a)
 }
 
-// updateAccount changes an account's name; its status and real-name
-// verification are the operator's to set, not the account's own.
+// updateAccount changes an account's name and the dialect and language
+// of its answers; its status and real-name verification are the
+// operator's to set, not the account's own.
 func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	var req accountRequest
 	if err := decode(w, r, &req); err != nil {
@@ -67,10 +79,7 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 		return forbidden()
 	}
 	a, err := s.store.UpdateAccount(r.Context(), r.PathValue("pin"), func(a *model.Account) error {
-		set(&a.Name, req.Name)
-		set(&a.Status, req.Status)
-		set(&a.RealNameVerified, req.RealNameVerified)
-		a.ApplyDefaults()
+		req.apply(a)
 		return nil
 	})
 	if err != nil {

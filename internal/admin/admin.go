@@ -12,8 +12,8 @@
 // a user only what its role allows. access.go holds those rules.
 //
 // Handlers return errors; one edge (edge.go) authenticates, checks
-// access, names the request and turns every error into the jdcloud error
-// envelope.
+// access and If-Match (precondition.go), names the request and turns
+// every error into the error envelope of the caller's dialect (answer.go).
 package admin
 
 import (
@@ -156,7 +156,7 @@ func newServer(cfg Config) *server {
 // handler routes every operation through the edge.
 func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
+	for _, rt := range versioned(s.routes()) {
 		mux.Handle(rt.method+" "+rt.pattern, s.edge(rt))
 	}
 	// Everything else answers with an envelope too, after the same
@@ -185,6 +185,37 @@ type route struct {
 	// inert marks a write that changes nothing the data plane serves (a
 	// debug call): the edge asks for no reload after it.
 	inert bool
+	// versionOf is the pattern of the GET whose answer is the version of
+	// what the operation changes (precondition.go), where it is not the
+	// operation's own pattern.
+	versionOf string
+	// version is that GET, set by versioned; nil for an operation whose
+	// resource has no version (a creation), which refuses If-Match.
+	version *route
+}
+
+// versioned returns routes with the version of each set: a GET is its
+// own; a PUT, PATCH or DELETE, or a route that names versionOf, has the
+// GET of versionOf or of its own pattern, where there is one.
+func versioned(routes []route) []route {
+	gets := map[string]*route{}
+	for i := range routes {
+		if routes[i].method == http.MethodGet {
+			gets[routes[i].pattern] = &routes[i]
+		}
+	}
+	for i := range routes {
+		rt := &routes[i]
+		switch {
+		case rt.method == http.MethodGet:
+			rt.version = gets[rt.pattern]
+		case rt.versionOf != "":
+			rt.version = gets[rt.versionOf]
+		case rt.method == http.MethodPut || rt.method == http.MethodPatch || rt.method == http.MethodDelete:
+			rt.version = gets[rt.pattern]
+		}
+	}
+	return routes
 }
 
 // routes lists every operation. The OpenAPI document must describe
@@ -203,15 +234,16 @@ func (s *server) routes() []route {
 		{method: "GET", pattern: "/v1/accounts/{pin}", h: s.getAccount, scope: scopeAccount, action: "accounts.read"},
 		{method: "PATCH", pattern: "/v1/accounts/{pin}", h: s.updateAccount, scope: scopeAccount, action: "accounts.update"},
 
-		{method: "PUT", pattern: "/v1/accounts/{pin}/mfa", h: s.putMFA, scope: scopeAccount, action: "mfa.update"},
-		{method: "DELETE", pattern: "/v1/accounts/{pin}/mfa", h: s.deleteMFA, scope: scopeAccount, action: "mfa.delete"},
+		{method: "PUT", pattern: "/v1/accounts/{pin}/mfa", h: s.putMFA, scope: scopeAccount, action: "mfa.update", versionOf: "/v1/accounts/{pin}"},
+		{method: "DELETE", pattern: "/v1/accounts/{pin}/mfa", h: s.deleteMFA, scope: scopeAccount, action: "mfa.delete", versionOf: "/v1/accounts/{pin}"},
 
 		{method: "POST", pattern: "/v1/accounts/{pin}/keys", h: s.createKey, scope: scopeAccount, action: "keys.create"},
 		{method: "GET", pattern: "/v1/accounts/{pin}/keys", h: s.listKeys, query: page, scope: scopeAccount, action: "keys.read"},
 		{method: "GET", pattern: "/v1/accounts/{pin}/keys/{accessKey}", h: s.getKey, scope: scopeAccount, action: "keys.read"},
 		{method: "PATCH", pattern: "/v1/accounts/{pin}/keys/{accessKey}", h: s.updateKey, scope: scopeAccount, action: "keys.update"},
 		{method: "DELETE", pattern: "/v1/accounts/{pin}/keys/{accessKey}", h: s.deleteKey, scope: scopeAccount, action: "keys.delete"},
-		{method: "POST", pattern: "/v1/accounts/{pin}/keys/{accessKey}/rotate", h: s.rotateKey, scope: scopeAccount, action: "keys.rotate"},
+		{method: "POST", pattern: "/v1/accounts/{pin}/keys/{accessKey}/rotate", h: s.rotateKey, scope: scopeAccount, action: "keys.rotate",
+			versionOf: "/v1/accounts/{pin}/keys/{accessKey}"},
 
 		{method: "POST", pattern: "/v1/accounts/{pin}/users", h: s.createUser, scope: scopeAccount, action: "users.create"},
 		{method: "GET", pattern: "/v1/accounts/{pin}/users", h: s.listUsers, query: page, scope: scopeAccount, action: "users.read"},
@@ -254,7 +286,8 @@ func (s *server) routes() []route {
 
 		{method: "POST", pattern: "/v1/groups/{groupId}/errors", h: s.createGroupError, scope: scopeGroup, action: "errors.create"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/errors", h: s.listGroupErrors, scope: scopeGroup, action: "errors.read"},
-		{method: "DELETE", pattern: "/v1/groups/{groupId}/errors/{code}", h: s.deleteGroupError, scope: scopeGroup, action: "errors.delete"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/errors/{code}", h: s.deleteGroupError, scope: scopeGroup, action: "errors.delete",
+			versionOf: "/v1/groups/{groupId}/errors"},
 
 		{method: "POST", pattern: "/v1/groups/{groupId}/revisions", h: s.createRevision, scope: scopeGroup, action: "revisions.create"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/revisions", h: s.listRevisions, query: page, scope: scopeGroup, action: "revisions.read"},
@@ -262,7 +295,8 @@ func (s *server) routes() []route {
 
 		{method: "POST", pattern: "/v1/groups/{groupId}/deployments", h: s.deploy, scope: scopeGroup, action: "deployments.create"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/deployments", h: s.listDeployments, scope: scopeGroup, action: "deployments.read"},
-		{method: "DELETE", pattern: "/v1/groups/{groupId}/deployments/{environment}", h: s.undeploy, scope: scopeGroup, action: "deployments.delete"},
+		{method: "DELETE", pattern: "/v1/groups/{groupId}/deployments/{environment}", h: s.undeploy, scope: scopeGroup, action: "deployments.delete",
+			versionOf: "/v1/groups/{groupId}/deployments"},
 
 		{method: "POST", pattern: "/v1/groups/{groupId}/authorizations", h: s.createAuthorization, scope: scopeGroup, action: "authorizations.create"},
 		{method: "GET", pattern: "/v1/groups/{groupId}/authorizations", h: s.listAuthorizations, query: page, scope: scopeGroup, action: "authorizations.read"},
@@ -278,7 +312,8 @@ func (s *server) routes() []route {
 		{method: "DELETE", pattern: "/v1/policies/{policyId}", h: s.deletePolicy, scope: scopeTenant, action: "policies.delete"},
 		{method: "POST", pattern: "/v1/policies/{policyId}/bindings", h: s.bindPolicy, scope: scopeTenant, action: "policies.bind"},
 		{method: "GET", pattern: "/v1/policies/{policyId}/bindings", h: s.listPolicyBindings, scope: scopeTenant, action: "policies.read"},
-		{method: "DELETE", pattern: "/v1/policies/{policyId}/bindings/{groupId}/{environment}", h: s.unbindPolicy, scope: scopeTenant, action: "policies.unbind"},
+		{method: "DELETE", pattern: "/v1/policies/{policyId}/bindings/{groupId}/{environment}", h: s.unbindPolicy, scope: scopeTenant, action: "policies.unbind",
+			versionOf: "/v1/policies/{policyId}/bindings"},
 
 		// The API market: what groups sell (plans.go), what accounts buy
 		// (subscriptions.go, purchase.go), their money (recharge.go,

@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/secret"
@@ -29,7 +31,7 @@ const token = "s3cret-admin-token"
 // directory, counting the reloads its writes wait for (changes), on a
 // clock that moves only when told.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	h       http.Handler
 	srv     *server
 	store   store.Store
@@ -50,7 +52,7 @@ func (c *countingReloader) Wait(context.Context, uint64) error {
 	return nil
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	sealer, err := secret.Load(dir, func(string) string { return "" })
@@ -94,6 +96,38 @@ type response struct {
 func (r response) errStatus() string {
 	e, _ := r.body["error"].(map[string]any)
 	s, _ := e["status"].(string)
+	return s
+}
+
+// code returns the code of a refusal in dialect d's envelope.
+func (r response) code(d errcode.Dialect) string {
+	switch d {
+	case errcode.DialectMarket:
+		s, _ := r.body["code"].(string)
+		return s
+	case errcode.DialectZenith:
+		n, _ := r.body["error_code"].(float64)
+		return strconv.Itoa(int(n))
+	case errcode.DialectTencent:
+		n, _ := r.body["code"].(float64)
+		return strconv.Itoa(int(n))
+	}
+	return r.errStatus()
+}
+
+// message returns the message of a refusal in dialect d's envelope.
+func (r response) message(d errcode.Dialect) string {
+	var s string
+	switch d {
+	case errcode.DialectMarket:
+		s, _ = r.body["msg"].(string)
+	case errcode.DialectZenith:
+		s, _ = r.body["error_message"].(string)
+	case errcode.DialectTencent:
+		s, _ = r.body["message"].(string)
+	default:
+		s = r.errMessage()
+	}
 	return s
 }
 

@@ -13,10 +13,21 @@ import (
 // pay-per-call charges) is the use of a quota of the counter whose limit
 // is the credit, snapshot.BalanceQuota. The data plane and the admin API
 // draw from that one counter, so a hold on one plane is seen on the other.
+// When the counter's balances are of record in the store's ledger
+// (cluster mode), the balance reported is the ledger's: every recharge,
+// purchase and charged call a caller was answered for, and nothing held.
 
 // balance returns what is left of pin's credit: the credit less what the
-// counter has charged and holds. It holds nothing.
+// counter has charged and holds, or what the ledger says. It holds
+// nothing.
 func (s *server) balance(ctx context.Context, pin string, credit model.Money) (model.Money, error) {
+	if _, ok := s.moneyLedger(); ok {
+		c, spent, err := s.store.LedgerBalance(ctx, pin)
+		if err != nil {
+			return 0, err
+		}
+		return c - spent, nil
+	}
 	r, err := s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, credit), 0, 0)
 	if err != nil {
 		return 0, errcode.Wrap(errcode.OperationFailed, err)

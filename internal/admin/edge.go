@@ -19,12 +19,14 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // edge adapts a route's handler to http.Handler. It is the only place that
 // writes errors: it names the request, checks the token and the query,
-// runs the handler and renders what it returns in the jdcloud envelope,
-// in the language of Accept-Language. It logs every write (auditlog.go).
+// runs the handler and renders what it returns in the envelope of the
+// call's dialect, in its language (answer.go). It logs every write
+// (auditlog.go).
 func (s *server) edge(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
+		ask := readAnswer(r)
 		var code string // the refusal's, for the audit line of a write
 		var rec *statusRecorder
 		if isWrite(r.Method) {
@@ -35,7 +37,7 @@ func (s *server) edge(rt route) http.Handler {
 			w = rec
 			defer func() { s.logWrite(r.Context(), r, rt, id, rec.status, code) }()
 		}
-		err := s.serve(rt, w, r)
+		err := s.serve(rt, w, r, id, &ask)
 		if err == nil {
 			if rec != nil && rec.status == 0 {
 				// A handler that wrote nothing answers 200: say so
@@ -44,7 +46,8 @@ func (s *server) edge(rt route) http.Handler {
 			}
 			return
 		}
-		lang := errcode.ParseLang(r.Header.Get("Accept-Language"), errcode.English)
+		c, _ := r.Context().Value(callerKey{}).(*caller)
+		ans := ask.resolve(c)
 		if errcode.Has(err, errcode.Unauthenticated) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate-admin"`)
 		}
@@ -56,7 +59,7 @@ func (s *server) edge(rt route) http.Handler {
 			// once; the server's read timeout bounds what is left.
 			w.Header().Set("Connection", "close")
 		}
-		e := errcode.Write(w, errcode.DialectJDCloud, lang, id, err)
+		e := errcode.Write(w, ans.dialect, ans.lang, id, err)
 		code = e.Cond.Code()
 		if e.Cond.HTTP() >= 500 {
 			s.log.Error("admin request failed", "requestId", id, "method", r.Method, "path", r.URL.Path,
@@ -66,11 +69,12 @@ func (s *server) edge(rt route) http.Handler {
 }
 
 // serve runs the checks every route shares, then the handler: it
-// authenticates the caller, checks the query, the caller's access to the
-// resource (access.go) and, where the account asks for it, a TOTP code
-// (mfa.go). A panic becomes an internal error rather than a dropped
-// connection.
-func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err error) {
+// authenticates the caller, checks the query and what it asks of the
+// answer (answer.go), the caller's access to the resource (access.go),
+// where the account asks for it a TOTP code (mfa.go), and If-Match
+// (precondition.go). A panic becomes an internal error rather than a
+// dropped connection.
+func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request, id string, ask *answerRequest) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -93,8 +97,11 @@ func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err er
 	if qerr != nil {
 		return &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "query", Detail: "malformed query string"}
 	}
+	if err := ask.check(c); err != nil {
+		return err
+	}
 	for _, k := range slices.Sorted(maps.Keys(q)) {
-		if !slices.Contains(rt.query, k) && !slices.Contains(signatureParams, k) {
+		if !slices.Contains(rt.query, k) && !slices.Contains(signatureParams, k) && !slices.Contains(answerParams, k) {
 			return errcode.New(errcode.ArgumentNotSupport, k)
 		}
 	}
@@ -106,7 +113,13 @@ func (s *server) serve(rt route, w http.ResponseWriter, r *http.Request) (err er
 			return err
 		}
 	}
-	return rt.h(w, r)
+	if rt.pattern != "" {
+		if err := s.checkPrecondition(rt, r); err != nil {
+			return err
+		}
+	}
+	sw := &successWriter{ResponseWriter: w, requestID: id, answer: ask.resolve(c), tag: r.Method == http.MethodGet || r.Method == http.MethodHead}
+	return rt.h(sw, r)
 }
 
 // signatureParams are the query parameters in which the query-signed

@@ -280,6 +280,25 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("openapi.json documents %s, which is not a route", op)
 		}
 	}
+	// Every change of a resource with a version documents If-Match.
+	for _, rt := range versioned((&server{}).routes()) {
+		if rt.version == nil || rt.method == http.MethodGet {
+			continue
+		}
+		var op struct {
+			Parameters []struct {
+				Ref string `json:"$ref"`
+			} `json:"parameters"`
+		}
+		_ = json.Unmarshal(doc.Paths[rt.pattern][strings.ToLower(rt.method)], &op)
+		says := false
+		for _, p := range op.Parameters {
+			says = says || p.Ref == "#/components/parameters/ifMatch"
+		}
+		if !says {
+			t.Errorf("openapi.json: %s %s takes If-Match, and does not say so", rt.method, rt.pattern)
+		}
+	}
 
 	hs := newHarness(t)
 	res := hs.call("GET", "/v1/openapi.json", ``, nil)

@@ -118,7 +118,9 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) error {
 			from.UTC().Format(time.RFC3339), k.Expires.UTC().Format(time.RFC3339))
 	}
 	if !k.Enabled {
-		return errcode.New(errcode.KeyDisabled, k.AccessKey)
+		// Only a pair in the body reaches here: a signed refresh with a
+		// disabled key is refused as it authenticates.
+		return errcode.New(errcode.KeyIDDisabled, "session "+k.AccessKey)
 	}
 	ctx := r.Context()
 	u, err := s.store.User(ctx, k.Pin, k.User)

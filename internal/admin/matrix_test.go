@@ -2,9 +2,12 @@ package admin
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
 )
 
 // actor is who makes a call of the matrix.
@@ -37,8 +40,11 @@ type matrixCase struct {
 // allows everything, and an authorization. For every route of the admin
 // API, signed by a scheme of package auth:
 //
-//   - A's key and A's user's key on B's resources: 403
-//     APIGATEWAY_HTTP_FORBIDDEN, and the store is unchanged;
+//   - A's key and A's user's key on B's resources, in every dialect: 403
+//     errcode.Hidden (APIGATEWAY_HTTP_FORBIDDEN, tencent 5000...), or
+//     errcode.Forbidden for what is the operator's; byte for byte the
+//     answer to the same call naming ids that do not exist; and the store
+//     is unchanged;
 //   - A's key on A's: allowed (the operator's routes: 403);
 //   - A's user on A's: allowed, but for what only the account may do
 //     (APIGW_CHILD_ACCOUNT_NOT_ALLOWED) and the operator's routes;
@@ -62,6 +68,10 @@ func TestTenantMatrix(t *testing.T) {
 		}
 	}
 
+	scopes := map[string]scope{}
+	for _, rt := range hs.srv.routes() {
+		scopes[rt.method+" "+rt.pattern] = rt.scope
+	}
 	calls := 0
 	for i, c := range cases {
 		t.Run(c.method+" "+c.pattern, func(t *testing.T) {
@@ -81,19 +91,44 @@ func TestTenantMatrix(t *testing.T) {
 				calls++
 				return hs.signed(scheme, k, c.method, path, body)
 			}
+			// inDialect is call asking for dialect d, with a request id
+			// of the test's, so that two answers can be compared whole.
+			inDialect := func(d errcode.Dialect, k creds, path, body string) response {
+				hs.clock.Advance(time.Second)
+				calls++
+				return hs.serve(hs.signedRequest(scheme, k, c.method, path, body,
+					http.Header{dialectHeader: {string(d)}, "X-Request-Id": {"matrix"}}))
+			}
+			want := errcode.Hidden
+			if scopes[c.method+" "+c.pattern] == scopeOperator || c.method == "POST" && (c.pattern == "/v1/groups" || c.pattern == "/v1/policies") {
+				want = errcode.Forbidden // the operator's, whoever it is for
+			}
 
-			// A against B: refused, whether or not the resource exists,
-			// and nothing changes.
+			// A against B, in every dialect: refused, whether or not the
+			// resource exists, and nothing changes.
 			for _, who := range []struct {
 				name string
 				k    creds
 				a    actor
 			}{{"A's key", a.key, actAccount}, {"A's user's key", a.userKey, actUser}} {
 				path, body := c.path(hs, b, actAccount), body(b, who.a, true)
+				gone := strings.NewReplacer(hs.idsOf(b)...)
 				before := hs.state()
-				res := call(who.k, path, body)
-				if !crossRefused(c, res, b) {
-					t.Errorf("%s on B's %s %s (%s): got %d %s, want 403 APIGATEWAY_HTTP_FORBIDDEN", who.name, c.method, path, scheme, res.status, res.raw)
+				for _, d := range errcode.Dialects {
+					res := inDialect(d, who.k, path, body)
+					refused, refusal := crossRefused(c, res, b, d, want)
+					if !refused {
+						t.Errorf("%s on B's %s %s (%s, %s): got %d %s, want 403 %s", who.name, c.method, path, scheme, d, res.status, res.raw, want.Entry(d).Code)
+					}
+					if !refusal {
+						continue
+					}
+					// The same call naming ids that do not exist.
+					missing := inDialect(d, who.k, gone.Replace(path), gone.Replace(body))
+					if missing.status != res.status || missing.raw != res.raw || missing.header.Get("Content-Type") != res.header.Get("Content-Type") {
+						t.Errorf("%s on B's %s %s (%s): B's answers\n%d %s\nids that do not exist\n%d %s", who.name, c.method, path, d,
+							res.status, res.raw, missing.status, missing.raw)
+					}
 				}
 				if after := hs.state(); after != before {
 					t.Errorf("%s on B's %s %s changed the store", who.name, c.method, path)
@@ -121,18 +156,34 @@ func TestTenantMatrix(t *testing.T) {
 	t.Logf("%d routes, %d calls", len(cases), calls)
 }
 
-// crossRefused reports whether res is the refusal of a call on another
-// tenant's resources. The routes every tenant calls on its own (the group
-// list, group creation) are refused when the call names the other tenant
-// (an owner), and answer only the caller's own otherwise.
-func crossRefused(c matrixCase, res response, other *tenant) bool {
+// crossRefused reports whether res, in dialect d, is the answer to a call
+// on another tenant's resources, and whether that answer is a refusal
+// (want). The routes every tenant calls on its own (the group list, group
+// creation) are refused when the call names the other tenant (an owner),
+// and answer only the caller's own otherwise.
+func crossRefused(c matrixCase, res response, other *tenant, d errcode.Dialect, want *errcode.Condition) (refused, refusal bool) {
 	if refused, ok := marketCrossRefused(c, res, other); ok {
-		return refused
+		return refused, false
 	}
 	if (c.pattern == "/v1/groups" || c.pattern == "/v1/policies") && c.method == "GET" {
-		return res.status == 200 && !strings.Contains(res.raw, other.group) && !strings.Contains(res.raw, other.pin)
+		return res.status == 200 && !strings.Contains(res.raw, other.group) && !strings.Contains(res.raw, other.pin), false
 	}
-	return res.status == 403 && res.errStatus() == "APIGATEWAY_HTTP_FORBIDDEN" && !strings.Contains(res.raw, other.group)
+	return res.status == want.HTTP() && res.code(d) == want.Entry(d).Code && !strings.Contains(res.raw, other.group), true
+}
+
+// idsOf returns, as pairs for strings.NewReplacer, each id of t's that a
+// call of the matrix may name, with an id of the same kind that names
+// nothing.
+func (hs *harness) idsOf(t *tenant) []string {
+	m := hs.marketOf(t)
+	return []string{
+		t.group, "g-nosuchgrp0",
+		hs.policyOf(t), "pol-nosuchpol0",
+		m.sub, "sub-nosuchsub0",
+		m.plan, "plan-nosuchpln0",
+		m.withdrawn, "plan-nosuchpln1",
+		t.pin, "nosuch-tenant",
+	}
 }
 
 func matrixCases() []matrixCase {

@@ -11,7 +11,7 @@ import (
 // (Owner "" for the admin token): an account sees, changes, binds and
 // deletes only its own, and binds them only to its own groups; the
 // operator acts on every policy and every group. Another tenant's policy,
-// existing or not, is Forbidden, like another tenant's group. A user acts
+// existing or not, is Hidden, like another tenant's group. A user acts
 // for its account as its role allows: the policies.* actions, and for a
 // binding a role that covers the group.
 
@@ -50,7 +50,7 @@ func (s *server) ownPolicy(r *http.Request) (model.Policy, error) {
 	case c.operator:
 		return p, err
 	case errcode.Has(err, errcode.ResourceNotFound) || err == nil && p.Owner != c.pin():
-		return model.Policy{}, forbidden()
+		return model.Policy{}, hidden()
 	}
 	return p, err
 }
@@ -146,7 +146,7 @@ func (s *server) bindPolicy(w http.ResponseWriter, r *http.Request) error {
 		g, err := s.store.Group(r.Context(), b.GroupID)
 		switch {
 		case errcode.Has(err, errcode.ResourceNotFound) || err == nil && g.Owner != c.pin():
-			return forbidden()
+			return hidden()
 		case err != nil:
 			return err
 		case c.isUser() && (c.role == nil || !c.role.AllowsGroup(g.ID)):

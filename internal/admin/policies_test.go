@@ -92,12 +92,12 @@ func TestPolicyRefusals(t *testing.T) {
 
 	want("duplicate name", hs.do("POST", "/v1/policies", body("gold", 100, 10, 5)), 409, "APIGATEWAY_POLICYNAME_ISREPEAT")
 	res := hs.do("POST", "/v1/policies", body("silver", 10, 11, 5))
-	want("user limit above the api limit", res, 400, "APIGW_PARAM_VALUE_INVALID")
+	want("user limit above the api limit", res, 409, "FAILED_PRECONDITION")
 	if !strings.Contains(res.raw, "userLimit") {
 		t.Errorf("user limit above the api limit: %s does not name userLimit", res.raw)
 	}
 	res = hs.do("PATCH", "/v1/policies/"+p, `{"keyLimit":101}`)
-	want("key limit above the api limit", res, 400, "APIGW_PARAM_VALUE_INVALID")
+	want("key limit above the api limit", res, 409, "FAILED_PRECONDITION")
 	if !strings.Contains(res.raw, "keyLimit") {
 		t.Errorf("key limit above the api limit: %s does not name keyLimit", res.raw)
 	}

@@ -35,24 +35,38 @@ type purchaseResult struct {
 //   - the balance covers the package price (errcode.PurchaseNoBalance).
 //
 // Any other failure is errcode.PurchaseFailed, with the cause wrapped for
-// the log. A purchase is one decision across two stores (docs/market.md):
+// the log. The payment is a row of the store's ledger, written in the
+// transaction that stores the subscription: they commit together or not
+// at all. The counter, where pay-per-call charges are drawn too, holds
+// the price while that transaction runs, so that no two purchases and
+// calls can spend the same money (docs/market.md):
 //
 //  1. one store transaction makes the checks, holds the price on the
-//     balance (the data plane's counter, where pay-per-call charges are
-//     drawn too, so that no two purchases and calls can spend the same
-//     money), and stores the subscription with a pending purchase;
+//     balance, and stores the subscription, its ledger row and a pending
+//     purchase;
 //  2. the hold is committed as a charge keyed by the purchase's id, in
 //     one journal record, and synced;
 //  3. the pending purchase is finished, and the counter forgets the id.
 //
 // A crash after 1 leaves a pending purchase that the next start settles
-// (ReconcilePurchases): finished if the counter has the charge, cancelled
-// (the subscription deleted) if not. Nothing is charged for a purchase
-// that fails, and no subscription stands without its charge.
+// (ReconcilePurchases): the ledger has its payment, so the counter is
+// brought to it. With a counter whose balances are of record in the
+// ledger (counters in Redis, cluster mode), step 1 turns the hold into a
+// pending payment (moneyLedger.Pend) before it commits, and Resolve keeps
+// it or gives it back after, as the ledger says; there is no step 2.
 func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResult, error) {
+	ml, ledgered := s.moneyLedger()
+	if ledgered {
+		// A balance Redis lost is seeded from the ledger here, outside
+		// the transaction, since a seed waits for the store's lock.
+		if _, err := s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, 0), 0, 0); err != nil {
+			return purchaseResult{}, purchaseFailed(err)
+		}
+	}
 	var hold limit.Reservation
 	var credit model.Money
-	sub, pending, err := s.store.Purchase(ctx, pin, planID, func(price model.Money) error {
+	var pended string
+	sub, pending, err := s.store.Purchase(ctx, pin, planID, func(price model.Money, ref string) error {
 		c, err := s.store.Credit(ctx, pin)
 		if err != nil {
 			return err
@@ -68,17 +82,32 @@ func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResu
 		if !hold.Granted {
 			return errcode.Newf(errcode.PurchaseNoBalance, "the package costs %d; the balance is %d", price, hold.Remaining)
 		}
+		if ledgered {
+			// The money is taken before the row that records it
+			// commits, and stays taken only if it does (Resolve).
+			if err := ml.Pend(ctx, hold, ref); err != nil {
+				return err
+			}
+			pended = ref
+		}
 		return nil
 	})
+	if pended != "" {
+		// Whatever the transaction did, the ledger tells. A failure
+		// here leaves it to the sweeper of some node.
+		if rerr := ml.Resolve(context.WithoutCancel(ctx), pin, pended); rerr != nil {
+			s.log.Warn("purchase: its payment is left pending for the sweeper", "subscription", pended, "error", rerr)
+		}
+	}
 	if err != nil {
-		if hold.Granted {
+		if hold.Granted && pended == "" {
 			// The transaction did not commit: nothing is stored.
 			err = errors.Join(err, s.counter.Release(ctx, hold))
 		}
 		return purchaseResult{}, purchaseRefused(err)
 	}
 	purchaseStep("stored")
-	if hold.Granted {
+	if hold.Granted && !ledgered {
 		if err := s.charge(ctx, hold, pending.ID); err != nil {
 			if errors.Is(err, limit.ErrUnknownReservation) {
 				// The hold expired uncharged: undo the subscription.
@@ -94,7 +123,7 @@ func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResu
 		return purchaseResult{}, purchaseFailed(fmt.Errorf("finish purchase %s: %w", pending.ID, err))
 	}
 	purchaseStep("finished")
-	if ledger, ok := s.counter.(chargeLedger); ok && hold.Granted {
+	if ledger, ok := s.counter.(chargeLedger); ok && hold.Granted && !ledgered {
 		// Only memory is saved: a crash before it leaves an id that
 		// no pending purchase names, and the next start forgets it.
 		ledger.ForgetCharge(pending.ID)

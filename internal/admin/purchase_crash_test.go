@@ -75,11 +75,13 @@ func TestPurchaseCrashChild(t *testing.T) {
 }
 
 // TestPurchaseCrash kills a purchase at each step. After the restart the
-// subscription and the charge agree: before the charge, neither stands
-// (the old subscription is current again and the balance is 70); from the
-// charge on, both (the new one is current and the balance is 20). Before
-// the fix, a crash after the subscription was stored left it standing,
-// paid for with money the counter never took.
+// subscription, the ledger and the counter agree: the subscription and
+// its ledger row commit together, so from "stored" on the new one is
+// current and the balance is 20 on the counter and in the ledger. A crash
+// before the charge reached the journal is charged at the start
+// (ReconcilePurchases): before the ledger, the purchase was cancelled
+// there, and before that it stood, paid for with money the counter never
+// took.
 func TestPurchaseCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
@@ -89,7 +91,7 @@ func TestPurchaseCrash(t *testing.T) {
 		bought  bool
 		balance float64
 	}{
-		{"stored", false, 70},
+		{"stored", true, 20},
 		{"charged", true, 20},
 		{"finished", true, 20},
 		{"never", true, 20},
@@ -137,6 +139,9 @@ func TestPurchaseCrash(t *testing.T) {
 			}
 			if b := hs.balanceOf("buyer"); b != tt.balance {
 				t.Errorf("balance %v, want %v", b, tt.balance)
+			}
+			if credit, spent, err := hs.store.LedgerBalance(context.Background(), "buyer"); err != nil || float64(credit-spent) != tt.balance {
+				t.Errorf("the ledger's balance: credit %d - spent %d (%v), want %v as on the counter", credit, spent, err, tt.balance)
 			}
 			if pending, _ := hs.store.PendingPurchases(context.Background()); len(pending) != 0 || len(m.ChargeIDs()) != 0 {
 				t.Errorf("left pending: %v, charges remembered: %v", pending, m.ChargeIDs())

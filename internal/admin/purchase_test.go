@@ -165,12 +165,12 @@ type failingStore struct {
 
 var errDiskFull = errors.New("disk full")
 
-func (f failingStore) Purchase(ctx context.Context, pin, planID string, hold func(model.Money) error) (model.Subscription, store.PendingPurchase, error) {
+func (f failingStore) Purchase(ctx context.Context, pin, planID string, hold func(model.Money, string) error) (model.Subscription, store.PendingPurchase, error) {
 	p, err := f.Store.Plan(ctx, planID)
 	if err != nil {
 		return model.Subscription{}, store.PendingPurchase{}, err
 	}
-	if err := hold(p.PackagePrice()); err != nil {
+	if err := hold(p.PackagePrice(), "sub-failing"); err != nil {
 		return model.Subscription{}, store.PendingPurchase{}, err
 	}
 	return model.Subscription{}, store.PendingPurchase{}, errcode.Wrap(errcode.OperationFailed, errDiskFull)

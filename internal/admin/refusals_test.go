@@ -7,24 +7,28 @@ import (
 	"testing"
 )
 
-// TestRefusals checks every refusal: its code, its HTTP status, that the
-// store is unchanged and that no reload was asked for.
-func TestRefusals(t *testing.T) {
-	hs := newHarness(t)
+// refusal is a call the operator makes that is refused, with the status
+// and the jdcloud code of the refusal.
+type refusal struct {
+	name         string
+	method, path string
+	body         string
+	status       int
+	code         string
+	inMessage    string // a part the message must hold, if not empty
+}
+
+// refusals returns every refusal TestRefusals checks, on a fixture it
+// makes, and the ids it made with a name for each, for golden files.
+func refusals(hs *harness) ([]refusal, map[string]string) {
 	f := hs.fixture()
 	g := "/v1/groups/" + f.group
 	second := hs.must("POST", "/v1/groups", `{"name":"second"}`, 201).str("groupId")
 	empty := "/v1/groups/" + second
 	big := `{"name":"x","description":"` + strings.Repeat("a", MaxBodyBytes) + `"}`
+	ids := map[string]string{f.group: "{group}", second: "{second}", f.api: "{api}", f.other: "{other}"}
 
-	tests := []struct {
-		name         string
-		method, path string
-		body         string
-		status       int
-		code         string
-		inMessage    string // a part the message must hold, if not empty
-	}{
+	return []refusal{
 		// Decoding.
 		{"unknown field", "POST", "/v1/groups", `{"name":"a","colour":"red"}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "colour"},
 		{"field in the wrong case", "POST", "/v1/groups", `{"NAME":"a"}`, 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "NAME"},
@@ -122,7 +126,14 @@ func TestRefusals(t *testing.T) {
 		// Routing.
 		{"no such route", "GET", "/v1/nothing", ``, 404, "NOT_FOUND", "/v1/nothing"},
 		{"no such method", "PUT", "/v1/groups", `{}`, 501, "NOT_IMPLEMENTED", "PUT"},
-	}
+	}, ids
+}
+
+// TestRefusals checks every refusal: its code, its HTTP status, that the
+// store is unchanged and that no reload was asked for.
+func TestRefusals(t *testing.T) {
+	hs := newHarness(t)
+	tests, _ := refusals(hs)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hs.t = t

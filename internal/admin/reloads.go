@@ -44,6 +44,9 @@ func (s *server) committed(ctx context.Context, id string, status int) {
 // unchanged tells the edge that the write being answered on w changed
 // nothing (a dry run), so that it asks for no reload.
 func unchanged(w http.ResponseWriter) {
+	if sw, ok := w.(*successWriter); ok {
+		w = sw.ResponseWriter
+	}
 	if rec, ok := w.(*statusRecorder); ok {
 		rec.beforeStatus = nil
 	}

@@ -71,7 +71,7 @@ func (hs *harness) mustAs(k creds, method, path, body string, status int) respon
 }
 
 // keyOf reads the pair of a key-creating answer.
-func keyOf(t *testing.T, res response) creds {
+func keyOf(t testing.TB, res response) creds {
 	t.Helper()
 	ak, sk := res.str("accessKey"), res.str("secretKey")
 	if ak == "" || sk == "" {

@@ -11,13 +11,15 @@ import (
 // account buys and sees only its own; a user acts for its account with
 // the subscriptions.* actions; the operator buys for and sees any
 // account. Another account's subscription, existing or not, is
-// Forbidden.
+// Hidden.
 
 // subscriptionRequest is the body of POST /v1/subscriptions. Pin may be
-// left out by an account buying for itself.
+// left out by an account buying for itself. GroupID, when given, names the
+// group the subscription is to, which must be the plan's.
 type subscriptionRequest struct {
-	Pin    string `json:"pin"`
-	PlanID string `json:"planId"`
+	Pin     string `json:"pin"`
+	PlanID  string `json:"planId"`
+	GroupID string `json:"groupId"`
 }
 
 // subscriptionPin returns the account a call about subscriptions names:
@@ -30,7 +32,7 @@ func subscriptionPin(c *caller, pin string) (string, error) {
 	case c.operator:
 		return pin, nil
 	case pin != "" && pin != c.pin():
-		return "", forbidden()
+		return "", hidden()
 	}
 	return c.pin(), nil
 }
@@ -47,11 +49,41 @@ func (s *server) createSubscription(w http.ResponseWriter, r *http.Request) erro
 	if req.PlanID == "" {
 		return errcode.New(errcode.ArgumentNotFound, "planId")
 	}
+	if req.GroupID != "" {
+		if err := s.planOfGroup(r, req.PlanID, req.GroupID); err != nil {
+			return err
+		}
+	}
 	p, err := s.purchase(r.Context(), pin, req.PlanID)
 	if err != nil {
 		return err
 	}
 	return created(w, "/v1/subscriptions/"+p.Subscription.ID, p)
+}
+
+// planOfGroup refuses, errcode.ParentMismatch, a subscription to group
+// groupID with a plan of another group. A plan the caller cannot see (one
+// that does not exist, or is withdrawn and not its own) is left to the
+// purchase to refuse, as it refuses it without a group.
+func (s *server) planOfGroup(r *http.Request, planID, groupID string) error {
+	p, err := s.store.Plan(r.Context(), planID)
+	if errcode.Has(err, errcode.ResourceNotFound) || err == nil && p.GroupID == groupID {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.Withdrawn {
+		g, err := s.store.Group(r.Context(), p.GroupID)
+		if err != nil {
+			return err
+		}
+		if !seesWithdrawn(callerOf(r.Context()), g) {
+			return nil
+		}
+	}
+	return &errcode.Error{Cond: errcode.ParentMismatch, Subject: "groupId",
+		Detail: "the plan " + p.ID + " is a plan of group " + p.GroupID + ", not of group " + groupID}
 }
 
 func (s *server) listSubscriptions(w http.ResponseWriter, r *http.Request) error {
@@ -75,7 +107,7 @@ func (s *server) getSubscription(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case c.operator:
 	case errcode.Has(err, errcode.ResourceNotFound) || err == nil && sub.Pin != c.pin():
-		return forbidden()
+		return hidden()
 	}
 	if err != nil {
 		return err

@@ -92,8 +92,8 @@ func (s *server) usageQuery(r *http.Request) (usageQuery, error) {
 		}
 	}
 	if !u.from.Before(u.to) {
-		return u, &errcode.Error{Cond: errcode.ParamValueInvalid, Subject: "to",
-			Detail: "to (" + u.to.Format(time.RFC3339) + ") is not after from (" + u.from.Format(time.RFC3339) + ")"}
+		return u, &errcode.Error{Cond: errcode.ArgumentsInconsistent, Subject: "to",
+			Detail: u.to.Format(time.RFC3339) + " is not after from " + u.from.Format(time.RFC3339)}
 	}
 	return u, nil
 }

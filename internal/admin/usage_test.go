@@ -114,20 +114,25 @@ func TestUsage(t *testing.T) {
 		})
 	}
 
-	refusals := []struct{ query, code, field string }{
-		{"?from=yesterday", "APIGW_PARAM_VALUE_INVALID", "from"},
-		{"?to=2026-13-01", "APIGW_PARAM_VALUE_INVALID", "to"},
-		{"?granularity=week", "APIGW_PARAM_VALUE_INVALID", "granularity"},
-		{"?from=2026-11-25&to=2026-11-24", "APIGW_PARAM_VALUE_INVALID", "to"},
-		{"?from=2026-11-25T00:00:00Z&to=2026-11-25T00:00:00Z", "APIGW_PARAM_VALUE_INVALID", "to"},
-		{"?from=1969-12-31", "APIGW_PARAM_VALUE_INVALID", "from"},
-		{"?to=9999-01-01", "APIGW_PARAM_VALUE_INVALID", "to"},
-		{"?api=api-x", "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "api"},
+	refusals := []struct {
+		query  string
+		status int
+		code   string
+		field  string
+	}{
+		{"?from=yesterday", 400, "APIGW_PARAM_VALUE_INVALID", "from"},
+		{"?to=2026-13-01", 400, "APIGW_PARAM_VALUE_INVALID", "to"},
+		{"?granularity=week", 400, "APIGW_PARAM_VALUE_INVALID", "granularity"},
+		{"?from=2026-11-25&to=2026-11-24", 409, "FAILED_PRECONDITION", "to"},
+		{"?from=2026-11-25T00:00:00Z&to=2026-11-25T00:00:00Z", 409, "FAILED_PRECONDITION", "to"},
+		{"?from=1969-12-31", 400, "APIGW_PARAM_VALUE_INVALID", "from"},
+		{"?to=9999-01-01", 400, "APIGW_PARAM_VALUE_INVALID", "to"},
+		{"?api=api-x", 400, "APIGATEWAY_ARGUMENT_NOT_SUPPORT", "api"},
 	}
 	for _, r := range refusals {
 		res := hs.do("GET", "/v1/usage"+r.query, "")
-		if res.status != 400 || res.errStatus() != r.code || !strings.Contains(res.errMessage(), r.field) {
-			t.Errorf("%s: got %d %s, want 400 %s naming %s", r.query, res.status, res.raw, r.code, r.field)
+		if res.status != r.status || res.errStatus() != r.code || !strings.Contains(res.errMessage(), r.field) {
+			t.Errorf("%s: got %d %s, want %d %s naming %s", r.query, res.status, res.raw, r.status, r.code, r.field)
 		}
 	}
 }

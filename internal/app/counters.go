@@ -9,6 +9,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/limit/rediscounter"
+	"github.com/tollgate-gw/tollgate/internal/store/postgres"
 )
 
 // counters is the engine both planes count with: the journaled Memory in
@@ -31,15 +32,28 @@ type moneyStore interface {
 // openRedisCounters connects to the Redis cfg.Counters names and checks,
 // as openCounters does for a journal, that its counters belong to the
 // store: they name the store's data directory id, or none, and then only
-// if the store holds no money (every balance would be whole again). Its
-// metrics go to reg, its transitions to log.
+// if the store holds no money (every balance would be whole again) or has
+// a ledger to rebuild the balances from. Its metrics go to reg, its
+// transitions to log.
+//
+// With the store in PostgreSQL, balances are of record in its ledger
+// (docs/cluster.md, "Money has one ledger"): charged calls are written to
+// it, and a Redis that lost its data, or an empty one, is rebuilt from it.
 func openRedisCounters(ctx context.Context, cfg Config, st moneyStore, log *slog.Logger, reg prometheus.Registerer) (*rediscounter.Counter, error) {
-	c, err := rediscounter.Open(ctx, cfg.Counters, rediscounter.Options{
+	o := rediscounter.Options{
 		Nodes:        cfg.ClusterNodes,
 		Logger:       log,
 		Registerer:   reg,
 		AutoPipeline: true, // unless the URL says autopipeline=false
-	})
+	}
+	if pg, ok := st.(*postgres.Store); ok {
+		l, err := pg.Ledger(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.Ledger = l
+	}
+	c, err := rediscounter.Open(ctx, cfg.Counters, o)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +83,7 @@ func claimCounters(ctx context.Context, c *rediscounter.Counter, st moneyStore) 
 		if err != nil {
 			return err
 		}
-		if subs+recharges > 0 {
+		if subs+recharges > 0 && !c.Ledgered() {
 			return fmt.Errorf("the counters in Redis are empty (no data id), but the store holds %d paid subscriptions and %d recharges: "+
 				"every balance would be whole again; nothing was changed (docs/cluster.md, Counters in Redis)", subs, recharges)
 		}

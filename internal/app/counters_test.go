@@ -38,9 +38,13 @@ func (s *fakeMoneyStore) ClaimDataID(_ context.Context, id string) (string, erro
 
 func (s *fakeMoneyStore) Money(context.Context) (int, int, error) { return s.money, 0, nil }
 
+// unusedLedger is a ledger no test here writes to.
+type unusedLedger struct{ limit.Ledger }
+
 // TestRedisCountersBelongToTheStore: a node refuses Redis counters that
-// are another store's, or empty while its store holds money (every balance
-// would be whole again), and otherwise claims them for its store.
+// are another store's, or empty while its store holds money and no ledger
+// to rebuild the balances from (every balance would be whole again), and
+// otherwise claims them for its store.
 func TestRedisCountersBelongToTheStore(t *testing.T) {
 	addr := redistest.Start(t)
 	ctx := context.Background()
@@ -48,19 +52,25 @@ func TestRedisCountersBelongToTheStore(t *testing.T) {
 		name      string
 		redisID   string // claimed before the node starts
 		store     fakeMoneyStore
+		ledger    bool // balances of record in a ledger, rebuilt from it
 		wantErr   string
 		wantStamp string
 	}{
-		{"a new store, an empty Redis", "", fakeMoneyStore{}, "", "*"},
-		{"a store without money, an empty Redis", "", fakeMoneyStore{id: "A"}, "", "A"},
-		{"a store with money, an empty Redis", "", fakeMoneyStore{id: "A", money: 2}, "every balance would be whole again", ""},
-		{"the store's Redis", "A", fakeMoneyStore{id: "A", money: 2}, "", "A"},
-		{"another store's Redis", "B", fakeMoneyStore{id: "A"}, "belong to data directory B, the store to A", ""},
-		{"a new store joins a Redis", "B", fakeMoneyStore{}, "", "B"},
+		{"a new store, an empty Redis", "", fakeMoneyStore{}, false, "", "*"},
+		{"a store without money, an empty Redis", "", fakeMoneyStore{id: "A"}, false, "", "A"},
+		{"a store with money, an empty Redis", "", fakeMoneyStore{id: "A", money: 2}, false, "every balance would be whole again", ""},
+		{"a store with money and a ledger, an empty Redis", "", fakeMoneyStore{id: "A", money: 2}, true, "", "A"},
+		{"the store's Redis", "A", fakeMoneyStore{id: "A", money: 2}, false, "", "A"},
+		{"another store's Redis", "B", fakeMoneyStore{id: "A"}, true, "belong to data directory B, the store to A", ""},
+		{"a new store joins a Redis", "B", fakeMoneyStore{}, false, "", "B"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ctr, err := rediscounter.Open(ctx, "redis://"+addr+"/0", rediscounter.Options{Prefix: "case" + strconv.Itoa(i) + ":"})
+			o := rediscounter.Options{Prefix: "case" + strconv.Itoa(i) + ":"}
+			if c.ledger {
+				o.Ledger = unusedLedger{}
+			}
+			ctr, err := rediscounter.Open(ctx, "redis://"+addr+"/0", o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -162,8 +162,11 @@ func (s *Server) reconcilePurchases(ctx context.Context) error {
 		return fmt.Errorf("settle pending purchases: %w", err)
 	}
 	for _, p := range settled {
-		outcome := "cancelled: its charge was not made"
-		if p.Charged {
+		outcome := "cancelled: its balance could not pay for it"
+		switch {
+		case p.ChargedNow:
+			outcome = "finished: its payment was in the ledger, and is charged on the counters now"
+		case p.Charged:
 			outcome = "finished: its charge was made"
 		}
 		s.log.Warn("a purchase interrupted by a crash was "+outcome, "purchase", p.ID, "pin", p.Pin,

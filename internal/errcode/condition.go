@@ -33,10 +33,11 @@ func (d Dialect) Valid() bool {
 // (a general, SDK or console code of the jdcloud dialect, which also gives
 // the HTTP status in every dialect) and one mapped code per other dialect.
 //
-// A data-plane condition, one that a proxied request can meet, has a
-// mapped code in every dialect. A control-plane condition is answered by
-// the admin API, in the jdcloud dialect only; the codes it maps to in other
-// dialects, where one fits, are documentation.
+// Every condition has a mapped code in every dialect: a data-plane
+// condition, one that a proxied request can meet, answers in the dialect
+// of the group called; a control-plane condition, one of the admin API,
+// in the dialect of the caller (its account's, or the one the call asks
+// for).
 //
 // *Condition is an error so that it can be tested for like a sentinel:
 // errors.Is(err, errcode.RateLimited) holds for every *Error of that
@@ -106,8 +107,8 @@ type Ref struct {
 }
 
 // define adds a condition to the table. The dialect codes name market
-// (or market-business), zenith and tencent entries; an empty one means
-// no mapping, which only control-plane conditions may have.
+// (or market-business), zenith and tencent entries; every condition has
+// one in each.
 func define(dataPlane bool, name string, summary Text, canonical Ref, market, zenith, tencent string) *Condition {
 	c := &Condition{
 		Name:      name,
@@ -133,10 +134,7 @@ func define(dataPlane bool, name string, summary Text, canonical Ref, market, ze
 	}
 	for _, m := range mapped {
 		if m.code == "" {
-			if dataPlane {
-				panic("errcode: data-plane condition " + name + " has no " + string(m.d) + " code")
-			}
-			continue
+			panic("errcode: condition " + name + " has no " + string(m.d) + " code")
 		}
 		c.dialect[m.d] = mustLookup(m.code, m.families...)
 	}

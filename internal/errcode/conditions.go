@@ -13,14 +13,12 @@ func general(code string, http int) Ref { return Ref{FamilyGeneral, code, http} 
 func sdk(code string, http int) Ref     { return Ref{FamilySDK, code, http} }
 func console(code string, http int) Ref { return Ref{FamilyConsole, code, http} }
 
-// dataPlane defines a condition a proxied request can meet: it must have a
-// code in every dialect.
+// dataPlane defines a condition a proxied request can meet.
 func dataPlane(name string, summary Text, canonical Ref, market, zenith, tencent string) *Condition {
 	return define(true, name, summary, canonical, market, zenith, tencent)
 }
 
-// controlPlane defines a condition of the admin API; its dialect codes are
-// optional.
+// controlPlane defines a condition of the admin API.
 func controlPlane(name string, summary Text, canonical Ref, market, zenith, tencent string) *Condition {
 	return define(false, name, summary, canonical, market, zenith, tencent)
 }
@@ -244,157 +242,165 @@ var (
 var (
 	Unauthenticated = controlPlane("unauthenticated",
 		Text{"the admin API was called without a valid credential", "调用管理接口时没有携带有效凭据"},
-		general("UNAUTHENTICATED", 401), "", "", "")
+		general("UNAUTHENTICATED", 401), "10001", "1001", "4100")
 	Forbidden = controlPlane("forbidden",
-		Text{"the caller may not act on this resource", "调用者无权操作该资源"},
-		console("APIGATEWAY_HTTP_FORBIDDEN", 403), "", "", "")
+		Text{"the caller may not take this action (an operator's operation, or a field only the operator sets)", "调用者无权执行该操作（运维者的操作，或只有运维者可设置的字段）"},
+		console("APIGATEWAY_HTTP_FORBIDDEN", 403), "10060", "1015", "4300")
+	// Hidden answers a call that names another tenant's resource, and a
+	// call that names one that does not exist, alike in every dialect:
+	// the jdcloud dialect keeps the console's 403, the others say that
+	// the resource does not exist, as Tencent's 5000 does for "another
+	// user's resource".
+	Hidden = controlPlane("hidden",
+		Text{"the id names another tenant's resource, or none: both answer alike, so that no tenant learns what another has", "该ID指向其他租户的资源或不存在：两者应答相同，租户无从得知其他租户的资源"},
+		console("APIGATEWAY_HTTP_FORBIDDEN", 403), "10003", "1000", "5000")
 	LoginFailed = controlPlane("login_failed",
 		Text{"a console login failed; the reason is not told", "控制台登录失败，不告知具体原因"},
-		general("UNAUTHENTICATED", 401), "", "1104", "")
+		general("UNAUTHENTICATED", 401), "10001", "1104", "4100")
 	LoginNotAllowed = controlPlane("login_not_allowed",
 		Text{"the user may not log in to the console", "该用户不允许登录控制台"},
-		console("APIGATEWAY_HTTP_FORBIDDEN", 403), "", "1105", "")
+		console("APIGATEWAY_HTTP_FORBIDDEN", 403), "10050", "1105", "4300")
 	UserHeaderMissing = controlPlane("user_header_missing",
 		Text{"an admin call on behalf of a user lacks the header naming the user", "代表用户的管理调用缺少标识用户的header"},
-		console("APIGW_NO_HEADER", 400), "", "", "")
+		console("APIGW_NO_HEADER", 400), "12001", "1103", "4000")
 	PinInvalid = controlPlane("pin_invalid",
 		Text{"the pin an admin call names is no account or user", "管理调用指定的pin不是任何账号或用户"},
-		console("APIGATEWAY_NONE_VALID_PIN", 400), "", "2101", "")
+		console("APIGATEWAY_NONE_VALID_PIN", 400), "10003", "2101", "5000")
 	UserNameTaken = controlPlane("user_name_taken",
 		Text{"another user has this name", "其他用户已使用该用户名"},
-		general("ALREADY_EXISTS", 409), "", "2103", "")
+		general("ALREADY_EXISTS", 409), "12001", "2103", "5100")
 	UserEmailTaken = controlPlane("user_email_taken",
 		Text{"another user has this email address", "其他用户已使用该邮箱"},
-		general("ALREADY_EXISTS", 409), "", "2104", "")
+		general("ALREADY_EXISTS", 409), "12001", "2104", "5100")
 	KeyIDNotFound = controlPlane("key_id_not_found",
 		Text{"the key id an admin call names does not exist", "管理调用指定的密钥ID不存在"},
-		console("APIGATEWAY_NONE_VALID_APPID", 404), "", "2401", "5000")
+		console("APIGATEWAY_NONE_VALID_APPID", 404), "10003", "2401", "5000")
 	KeyIDDisabled = controlPlane("key_id_disabled",
 		Text{"the operation needs an enabled key, and the key named is disabled", "该操作需要启用的密钥，而指定的密钥已被禁用"},
-		general("FAILED_PRECONDITION", 400), "", "2402", "")
+		general("FAILED_PRECONDITION", 400), "12001", "2402", "5100")
 	KeyRefreshOutsideWindow = controlPlane("key_refresh_outside_window",
 		Text{"a temporary key was refreshed outside its refresh window", "在刷新窗口期之外刷新临时密钥"},
-		general("FAILED_PRECONDITION", 400), "", "1007", "")
+		general("FAILED_PRECONDITION", 400), "12001", "1007", "5100")
 	AccessKeyRepeat = controlPlane("access_key_repeat",
 		Text{"another key has this access key", "其他密钥已使用该访问密钥"},
-		console("APIGATEWAY_ACCESSKEY_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_ACCESSKEY_ISREPEAT", 409), "12001", "1103", "5100")
 	AccessKeyAuthRepeat = controlPlane("access_key_auth_repeat",
 		Text{"the key is already authorized on this group deployment", "该密钥已被授权访问该分组的此环境"},
-		console("APIGATEWAY_ACCESSKEYAUTH_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_ACCESSKEYAUTH_ISREPEAT", 409), "12001", "1103", "5100")
 	KeyLimitReached = controlPlane("key_limit_reached",
 		Text{"the account has as many keys as allowed", "账号的密钥数量已达上限"},
-		general("QUOTA_EXCEEDED", 429), "", "", "")
+		general("QUOTA_EXCEEDED", 429), "12001", "1103", "4400")
 )
 
 // Control plane: groups, APIs, revisions, domains, policies and imports.
 var (
 	ArgumentNotSupport = controlPlane("argument_not_support",
 		Text{"the request names a field the API does not have", "请求包含接口不支持的字段"},
-		console("APIGATEWAY_ARGUMENT_NOT_SUPPORT", 400), "", "", "")
+		console("APIGATEWAY_ARGUMENT_NOT_SUPPORT", 400), "12001", "1103", "4000")
 	ArgumentNotFound = controlPlane("argument_not_found",
 		Text{"a required field is missing or empty", "缺少必填字段，或字段为空"},
-		console("APIGATEWAY_ARGUMENT_NOT_FOUND", 400), "", "", "")
+		console("APIGATEWAY_ARGUMENT_NOT_FOUND", 400), "12001", "1103", "4000")
 	ParamValueInvalid = controlPlane("param_value_invalid",
 		Text{"a field's value is malformed or out of range", "字段的值格式错误或超出范围"},
-		console("APIGW_PARAM_VALUE_INVALID", 400), "", "", "")
+		console("APIGW_PARAM_VALUE_INVALID", 400), "12001", "1103", "4000")
 	ArgumentsInconsistent = controlPlane("arguments_inconsistent",
 		Text{"two fields' values contradict each other (e.g. a minimum above the maximum)", "两个字段的值相互矛盾（例如最小值大于最大值）"},
-		general("FAILED_PRECONDITION", 409), "", "", "")
+		general("FAILED_PRECONDITION", 409), "12001", "1103", "4000")
 	ParamNotDeclared = controlPlane("param_not_declared",
 		Text{"a backend mapping names a parameter the API does not declare", "后端参数映射引用了API未声明的参数"},
-		general("ARGUMENT_MISMATCH", 400), "", "", "")
+		general("ARGUMENT_MISMATCH", 400), "12001", "1103", "4000")
 	ResourceNotFound = controlPlane("resource_not_found",
 		Text{"the id names no resource", "该ID没有对应的资源"},
-		console("APIGATEWAY_NOT_FOUND", 404), "", "", "5000")
+		console("APIGATEWAY_NOT_FOUND", 404), "10003", "1000", "5000")
 	RecordNotFound = controlPlane("record_not_found",
 		Text{"a record that the body refers to (not the path) does not exist", "请求体（而非路径）引用的记录不存在"},
-		console("APIGW_RECORD_NOT_FOUND", 404), "", "", "5000")
+		console("APIGW_RECORD_NOT_FOUND", 404), "10003", "1103", "5000")
 	RecordConflict = controlPlane("record_conflict",
 		Text{"a record with the same unique value exists", "已存在具有相同唯一值的记录"},
-		console("APIGW_RECORD_CONFLICT", 403), "", "", "")
+		console("APIGW_RECORD_CONFLICT", 403), "12001", "1103", "5100")
 	ConcurrentChange = controlPlane("concurrent_change",
 		Text{"another change to the resource came first (the version the call names is stale)", "该资源已先被其他修改更新（调用指定的版本已过时）"},
-		general("ABORTED", 409), "", "", "")
+		general("ABORTED", 409), "12001", "1106", "5100")
 	ParentMismatch = controlPlane("parent_mismatch",
 		Text{"two resources of the call belong to different groups", "调用涉及的两个资源属于不同的分组"},
-		general("CONFLICT", 409), "", "", "")
+		general("CONFLICT", 409), "12001", "1103", "5100")
 	GroupNameRepeat = controlPlane("group_name_repeat",
 		Text{"another group has this name", "其他分组已使用该名称"},
-		console("APIGATEWAY_APIGROUPNAME_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_APIGROUPNAME_ISREPEAT", 409), "12001", "1103", "5100")
 	BackendPrefixRepeat = controlPlane("backend_prefix_repeat",
 		Text{"another backend of the group has this path prefix", "分组中其他后端服务已使用该路径前缀"},
-		console("APIGATEWAY_BACKENDSERVICE_PREFIX_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_BACKENDSERVICE_PREFIX_ISREPEAT", 409), "12001", "1103", "5100")
 	APINameRepeat = controlPlane("api_name_repeat",
 		Text{"another API of the group has this name", "分组中其他API已使用该名称"},
-		console("APIGATEWAY_APINAME_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_APINAME_ISREPEAT", 409), "12001", "1103", "5100")
 	APIPathRepeat = controlPlane("api_path_repeat",
 		Text{"another API of the group has this method and path", "分组中其他API已使用该方法和路径"},
-		console("APIGATEWAY_API_PATH_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_API_PATH_ISREPEAT", 409), "12001", "1103", "5100")
 	PathParamsUndefined = controlPlane("path_params_undefined",
 		Text{"a path variable is not declared as a path parameter", "路径变量没有被声明为路径参数"},
-		console("APIGATEWAY_PATH_PARAMETERS_MUST_BE_DEFINED", 400), "", "", "")
+		console("APIGATEWAY_PATH_PARAMETERS_MUST_BE_DEFINED", 400), "12001", "1103", "4000")
 	BodySchemaInvalid = controlPlane("body_schema_invalid",
 		Text{"a stored API's body schema cannot be compiled", "已保存的API的请求体模式无法编译"},
-		console("APIGATEWAY_API_BODY_ERROR", 500), "", "", "")
+		console("APIGATEWAY_API_BODY_ERROR", 500), "10030", "1106", "5100")
 	NotExistMethod = controlPlane("not_exist_method",
 		Text{"a debug call names an API that the revision deployed to the environment does not have, or nothing is deployed there", "调试调用指定的API不在该环境已发布的版本中，或该环境没有发布"},
-		console("APIGATEWAY_NOT_EXIST_METHOD_ERROR", 404), "", "", "")
+		console("APIGATEWAY_NOT_EXIST_METHOD_ERROR", 404), "10003", "1013", "6100")
 	DebugBodyInvalid = controlPlane("debug_body_invalid",
 		Text{"a debug call's sample body breaks the body the API declares (content type, JSON Schema)", "调试调用的示例请求体不符合API声明的请求体（内容类型、JSON Schema）"},
-		console("APIGATEWAY_API_BODY_ERROR", 500), "", "", "")
+		console("APIGATEWAY_API_BODY_ERROR", 500), "12001", "1103", "4000")
 	RevisionRepeat = controlPlane("revision_repeat",
 		Text{"the group already has this revision number", "分组已存在该修订版本号"},
-		console("APIGATEWAY_REVISION_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_REVISION_ISREPEAT", 409), "12001", "1103", "5100")
 	NoneValidAPI = controlPlane("none_valid_api",
 		Text{"a revision was asked of a group with no API", "为没有API的分组创建修订版本"},
-		console("APIGATEWAY_NONE_VALID_API", 404), "", "", "")
+		console("APIGATEWAY_NONE_VALID_API", 404), "10003", "1013", "5100")
 	DeleteAPIError = controlPlane("delete_api_error",
 		Text{"an online deployment still serves what was to be deleted", "要删除的内容仍有上线的发布在使用"},
-		console("APIGATEWAY_DELETE_API_ERROR", 400), "", "", "")
+		console("APIGATEWAY_DELETE_API_ERROR", 400), "12001", "1106", "5100")
 	ModifyError = controlPlane("modify_error",
 		Text{"the change is forbidden while the group is published", "分组处于发布状态，不允许此修改"},
-		console("APIGATEWAY_MODIFY_ERROR", 400), "", "", "")
+		console("APIGATEWAY_MODIFY_ERROR", 400), "12001", "1106", "5100")
 	DomainExists = controlPlane("domain_exists",
 		Text{"the custom domain is already registered", "该自定义域名已被注册"},
-		console("APIGATEWAY_DOMAIN_ALREADY_EXISTS", 403), "", "", "")
+		console("APIGATEWAY_DOMAIN_ALREADY_EXISTS", 403), "12001", "1103", "5100")
 	DomainBound = controlPlane("domain_bound",
 		Text{"the custom domain is bound to a group environment and cannot change", "该自定义域名已绑定到分组环境，无法修改"},
-		console("APIGATEWAY_DOMAIN_IS_BINDED", 403), "", "", "")
+		console("APIGATEWAY_DOMAIN_IS_BINDED", 403), "12001", "1106", "5100")
 	DomainLimitReached = controlPlane("domain_limit_reached",
 		Text{"the group environment has as many custom domains as allowed", "分组环境的自定义域名数量已达上限"},
-		console("APIGATEWAY_DOMAIN_NUM_IS_MAX", 403), "", "", "")
+		console("APIGATEWAY_DOMAIN_NUM_IS_MAX", 403), "12001", "1106", "5100")
 	PolicyNameRepeat = controlPlane("policy_name_repeat",
 		Text{"another policy has this name", "其他策略已使用该名称"},
-		console("APIGATEWAY_POLICYNAME_ISREPEAT", 409), "", "", "")
+		console("APIGATEWAY_POLICYNAME_ISREPEAT", 409), "12001", "1103", "5100")
 	BindGroupTooMuch = controlPlane("bind_group_too_much",
 		Text{"the traffic policy is bound to more than one group, and the operation needs it bound to none", "流控策略绑定了多个分组，该操作要求先解除所有绑定"},
-		console("APIGATEWAY_BIND_GROUP_TOO_MUCH", 400), "", "", "")
+		console("APIGATEWAY_BIND_GROUP_TOO_MUCH", 400), "12001", "1106", "5100")
 	DeleteWhileBound = controlPlane("delete_while_bound",
 		Text{"a policy or key is still bound to a group and cannot be deleted", "策略或密钥仍绑定着分组，不能删除"},
-		console("APIGATEWAY_DELETE_ERROR", 400), "", "", "")
+		console("APIGATEWAY_DELETE_ERROR", 400), "12001", "1106", "5100")
 	ImportEmpty = controlPlane("import_empty",
 		Text{"an OpenAPI import has an empty document", "导入的OpenAPI文档为空"},
-		console("APIGATEWAY_SWAGGER_NULL_ERRO", 404), "", "", "")
+		console("APIGATEWAY_SWAGGER_NULL_ERRO", 404), "12001", "1103", "4000")
 	ImportParseError = controlPlane("import_parse_error",
 		Text{"an OpenAPI import's document does not parse", "导入的OpenAPI文档无法解析"},
-		console("APIGATEWAY_SWAGGER_PARSE_ERROR", 500), "", "", "")
+		console("APIGATEWAY_SWAGGER_PARSE_ERROR", 500), "12001", "1103", "4000")
 	OperationFailed = controlPlane("operation_failed",
 		Text{"the store failed to carry out the operation", "存储未能完成该操作"},
-		console("APIGATEWAY_OPERATION_FAILED", 500), "", "", "5100")
+		console("APIGATEWAY_OPERATION_FAILED", 500), "10030", "1106", "5100")
 )
 
 // Control plane: the account's service and market purchases.
 var (
 	GatewayServiceStopped = controlPlane("gateway_service_stopped",
 		Text{"the account's gateway service is not opened, or is stopped", "账号的网关服务未开通或已停止"},
-		console("APIGATEWAY_INVALID_SERVICE_STATUS", 500), "", "", "4300")
+		console("APIGATEWAY_INVALID_SERVICE_STATUS", 500), "10030", "1011", "4300")
 	PurchaseIdentityUnverified = controlPlane("purchase_identity_unverified",
 		Text{"a plan purchase by an account without real-name verification", "未完成实名认证的账号购买套餐"},
-		console("APIGATEWAY_INVALID_AUTHENTICATION_STATUS", 500), "", "", "5500")
+		console("APIGATEWAY_INVALID_AUTHENTICATION_STATUS", 500), "12001", "1106", "5500")
 	PurchaseNoBalance = controlPlane("purchase_no_balance",
 		Text{"a plan purchase that the account's balance cannot pay for", "账号余额不足以支付所购买的套餐"},
 		general("FAILED_PRECONDITION", 400), "10010", "1017", "5300")
 	PurchaseFailed = controlPlane("purchase_failed",
 		Text{"a plan purchase failed for another reason (e.g. the plan is withdrawn)", "套餐购买因其他原因失败（例如套餐已下架）"},
-		console("APIGATEWAY_OPERATION_FAILED", 500), "", "", "5200")
+		console("APIGATEWAY_OPERATION_FAILED", 500), "10030", "1106", "5200")
 )

@@ -131,12 +131,6 @@ func mustEntry(family Family, code string, http int) *Entry {
 	return e
 }
 
-// MarketSuccess returns the market entry that wraps a successful answer
-// (code 10000) in the market dialect.
-func MarketSuccess() Entry { return *marketSuccess }
-
-var marketSuccess = mustEntry(FamilyMarket, "10000", 200)
-
 // render returns the entry's message in lang about subject, with detail
 // appended. Subject replaces the placeholder word where the message has it
 // as a whole word, in the exact case; otherwise, as where a seed's wording

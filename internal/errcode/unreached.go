@@ -13,8 +13,8 @@ type Unreached struct {
 // UnreachedEntries lists the catalogue's unreached entries, in catalogue
 // order.
 var UnreachedEntries = []Unreached{
-	{FamilyMarket, "10000", "a success, not an error: `errcode.MarketSuccess()` wraps successful answers in the market dialect; no backend may raise it (its status is 200)"},
-	{FamilyConsole, "APIGATEWAY_SUCCESS", "a success, not an error: the admin API answers a success with the resource itself"},
+	{FamilyMarket, "10000", "a success, not an error: `errcode.Success` wraps the admin API's successes in it in the market dialect; no backend may raise it (its status is 200)"},
+	{FamilyConsole, "APIGATEWAY_SUCCESS", "a success, not an error: `errcode.Success` wraps the admin API's successes in it in the jdcloud dialect when the call asks for `?envelope=true`"},
 	{FamilyConsole, "APIGW_PARAMS_NOT_EXIST", `"An Absent Parameter" names no parameter; APIGATEWAY_ARGUMENT_NOT_FOUND does the same job and names it`},
 	{FamilyConsole, "APIGATEWAY_DOMAIN_NO_RECORDED", "mainland China's ICP filing, which Tollgate does not check"},
 	{FamilyConsole, "APIGATEWAY_APISNAME_ISREPEAT", "JD's business lines, which Tollgate does not have"},

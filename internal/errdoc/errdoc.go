@@ -233,8 +233,7 @@ func writeMarkdown(w io.Writer, entries []errcode.Entry, lang errcode.Lang) erro
 // WriteMapping renders the condition mapping table as Markdown in lang: a
 // table of the data-plane conditions and one of the control-plane
 // conditions, each row the condition's name, its summary, its HTTP status
-// and its code in every dialect. A control-plane condition's code in a
-// dialect it has no mapping for is shown as "—".
+// and its code in every dialect.
 func WriteMapping(w io.Writer, lang errcode.Lang) error {
 	if lang == "" {
 		lang = errcode.English

@@ -66,6 +66,7 @@ type journal struct {
 	urgent   bool         // someone waits for pending to be written
 	wantSync bool         // someone waits for pending to be synced
 	rotate   chan rotated // set while a new segment is asked for
+	fill     *time.Timer  // runs fillDue delay after the pending batch's first record
 	err      error        // the first write or fsync error; sticky
 	closed   bool
 
@@ -286,6 +287,8 @@ func startJournal(c journalConfig) (*journal, error) {
 		seq:        c.seq,
 		lastSync:   time.Now(),
 	}
+	j.fill = time.AfterFunc(time.Hour, j.fillDue)
+	j.fill.Stop()
 	f, size, err := j.create(c.seq)
 	if err != nil {
 		return nil, err
@@ -358,13 +361,31 @@ func (j *journal) append(p []byte) error {
 	j.buf = append(j.buf, 0, 0, 0, 0)
 	j.buf = append(j.buf, p...)
 	j.nrec++
-	wake := first || j.nrec == j.maxRecords
+	if first {
+		// Due in delay, unless a Flush writes it first: a timer rather
+		// than a wake of the writer, which would mostly find the batch
+		// gone.
+		j.fill.Reset(j.delay)
+	}
+	wake := j.nrec == j.maxRecords
 	err := j.err
 	j.mu.Unlock()
 	if wake {
 		j.wake()
 	}
 	return err
+}
+
+// fillDue makes the pending batch due: delay has passed since its first
+// record. A late run, for a batch taken since, only makes the next one due
+// early.
+func (j *journal) fillDue() {
+	j.mu.Lock()
+	if len(j.buf) > 0 {
+		j.urgent = true
+	}
+	j.mu.Unlock()
+	j.wake()
 }
 
 func (j *journal) wake() {
@@ -397,6 +418,10 @@ func (j *journal) wait(ctx context.Context, synced bool) error {
 	j.mu.Lock()
 	var b *batch
 	switch {
+	case !synced && len(j.buf) > 0 && j.inflight == nil && j.rotate == nil && !j.closed:
+		// Nobody is writing: write the batch here rather than hand it
+		// to the writer and wait to be scheduled again after it.
+		return j.flushOwn(h)
 	case len(j.buf) > 0:
 		b = j.pending
 		if synced {
@@ -447,6 +472,27 @@ func (j *journal) wait(ctx context.Context, synced bool) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// flushOwn writes the pending batch on the calling goroutine, for a Flush
+// that found no write under way, and returns its error. It is what the
+// writer would do, minus two hand-offs: the caller does not park until
+// the writer is scheduled, writes and wakes it. Records appended
+// meanwhile go to the next batch, which the writer (or the next Flush)
+// writes. j.mu is held; flushOwn releases it.
+func (j *journal) flushOwn(h *durations) error {
+	t0 := time.Now()
+	buf, b, rot, urgent, err := j.take()
+	j.mu.Unlock()
+	err = j.writeBatch(buf, b, rot, urgent, err)
+	j.mu.Lock()
+	more := len(j.buf) > 0 || j.rotate != nil || j.closed || j.wantSync
+	j.mu.Unlock()
+	if more {
+		j.wake() // the writer waited for this write to end
+	}
+	h.observe(time.Since(t0))
+	return err
 }
 
 // next ends the current segment after the pending batch and starts the
@@ -516,7 +562,9 @@ func (j *journal) run() {
 	timer.Stop()
 	for {
 		j.mu.Lock()
-		for len(j.buf) == 0 && j.rotate == nil && !j.closed && !j.wantSync {
+		// While a Flush caller writes a batch itself (flushOwn), the
+		// file is its: it wakes the writer when it is done.
+		for (len(j.buf) == 0 && j.rotate == nil && !j.closed && !j.wantSync) || j.inflight != nil {
 			j.mu.Unlock()
 			<-j.kick
 			j.mu.Lock()
@@ -545,54 +593,83 @@ func (j *journal) run() {
 				}
 			}
 			j.mu.Lock()
+			if j.inflight != nil || (len(j.buf) == 0 && j.rotate == nil && !j.wantSync && !j.closed) {
+				// A Flush caller wrote the batch meanwhile, or is
+				// writing it.
+				j.mu.Unlock()
+				continue
+			}
 		}
-		buf, b := j.buf, j.pending
-		j.buf, j.spare = j.spare[:0], nil
-		j.pending, j.inflight = newBatch(), b
-		j.urgent, j.nrec = false, 0
-		rot := j.rotate
-		j.rotate = nil
-		urgent := j.wantSync || rot != nil || j.closed
-		j.wantSync = false
-		err := j.err
+		buf, b, rot, urgent, err := j.take()
 		j.mu.Unlock()
+		j.writeBatch(buf, b, rot, urgent, err)
+	}
+}
 
-		items := [2]syncItem{{b: b, f: j.f}}
-		n := 0
+// take takes the pending batch for writing: its frames, the batch its
+// waiters wait on, the rotation asked for, whether the syncer must make
+// it durable at once, and the sticky error. The caller becomes the
+// journal's only writer until writeBatch returns. j.mu is held.
+func (j *journal) take() (buf []byte, b *batch, rot chan rotated, urgent bool, err error) {
+	buf, b = j.buf, j.pending
+	j.fill.Stop()
+	j.buf, j.spare = j.spare[:0], nil
+	j.pending, j.inflight = newBatch(), b
+	j.urgent, j.nrec = false, 0
+	rot = j.rotate
+	j.rotate = nil
+	urgent = j.wantSync || rot != nil || j.closed
+	j.wantSync = false
+	return buf, b, rot, urgent, j.err
+}
+
+// writeBatch writes a batch taken by take, starts the next segment if a
+// rotation was asked for, hands both to the syncer and lets the batch's
+// Flush waiters go. It returns the journal's error after the write. j.mu
+// is not held.
+func (j *journal) writeBatch(buf []byte, b *batch, rot chan rotated, urgent bool, err error) error {
+	items := [2]syncItem{{b: b, f: j.f}}
+	n := 0
+	if err == nil {
+		if err = j.write(buf); err == nil {
+			items[0].n = int64(len(buf))
+		}
+	}
+	if rot != nil && err == nil {
+		items[1], err = j.startNext(rot)
 		if err == nil {
-			if err = j.write(buf); err == nil {
-				items[0].n = int64(len(buf))
-			}
+			n = 1
 		}
-		if rot != nil && err == nil {
-			items[1], err = j.startNext(rot)
-			if err == nil {
-				n = 1
-			}
-		}
+	}
 
-		j.mu.Lock()
-		if err != nil && j.err == nil {
-			j.err = err
-		}
-		b.err = j.err
-		j.inflight = nil
-		if cap(buf) <= 2*maxPending {
-			j.spare = buf[:0]
-		}
-		for _, it := range items[:1+n] {
-			j.written += it.n
-		}
-		j.unsynced = append(j.unsynced, items[:1+n]...)
-		j.syncNow = j.syncNow || urgent
-		err = j.err
-		j.mu.Unlock()
-		close(b.written)
-		if rot != nil && n == 0 {
-			rot <- rotated{err: err} // no rotation to wait for
-		}
+	j.mu.Lock()
+	if err != nil && j.err == nil {
+		j.err = err
+	}
+	b.err = j.err
+	j.inflight = nil
+	if cap(buf) <= 2*maxPending {
+		j.spare = buf[:0]
+	}
+	for _, it := range items[:1+n] {
+		j.written += it.n
+	}
+	// The syncer needs waking only when it may be asleep with nothing
+	// to do (it arms its syncEvery timer when it sees work) or when this
+	// must be durable at once: not for every batch.
+	wakeSyncer := len(j.unsynced) == 0 || urgent
+	j.unsynced = append(j.unsynced, items[:1+n]...)
+	j.syncNow = j.syncNow || urgent
+	err = j.err
+	j.mu.Unlock()
+	close(b.written)
+	if rot != nil && n == 0 {
+		rot <- rotated{err: err} // no rotation to wait for
+	}
+	if wakeSyncer {
 		j.wakeSyncer()
 	}
+	return err
 }
 
 // due reports whether the pending batch must be written now. j.mu is held.

@@ -343,3 +343,25 @@ func BenchmarkJournalSyncHandoff(b *testing.B) {
 		j.sync(ctx)
 	}
 }
+
+// BenchmarkJournalFlushHandoff: one caller appends a record and flushes
+// it, as the pipeline does for every counted call that is not charged:
+// what a Flush costs apart from the write itself.
+func BenchmarkJournalFlushHandoff(b *testing.B) {
+	j, err := startJournal(journalConfig{
+		dir: b.TempDir(), delay: 2 * time.Millisecond, syncEvery: 100 * time.Millisecond,
+		maxRecords: 256, fullAt: 1 << 40,
+		syncFile: func(*os.File) error { return nil },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.close()
+	ctx := context.Background()
+	for b.Loop() {
+		j.append(benchRecord)
+		if err := j.flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -36,8 +36,9 @@ import (
 //	Commit   settle.lua   the same keys; Release too.
 //	Add      usage.lua    u:{p:pin}:hour, the hour picked by TIME.
 //	Usage    HGETALL of the account's hours (SCAN for every account).
-//	Sync     nothing to wait for: Redis acknowledged every write, and its
-//	Flush    append-only file (appendfsync) decides what survives its crash.
+//	Flush    nothing to wait for: Redis acknowledged every write.
+//	Sync     with a ledger (ledger.go), the rows of the node's charges;
+//	         without one, nothing: Redis's appendfsync decides.
 //
 // A call's admission and settlement go through Admit and Settle (batch.go),
 // which the Redis engine runs as one script each (admit.lua, finish.lua).

@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
+)
 
 // AccountStatus is the state of an account (a tenant).
 type AccountStatus string
@@ -19,6 +23,11 @@ type Account struct {
 	Name             string        `json:"name"`
 	Status           AccountStatus `json:"status"`
 	RealNameVerified bool          `json:"realNameVerified"`
+	// Dialect and Language are what the admin API answers the account
+	// and its users in, unless a call asks for another (docs/admin-api.md,
+	// "Dialects"): jdcloud and en by default.
+	Dialect  errcode.Dialect `json:"dialect"`
+	Language errcode.Lang    `json:"language"`
 	// MFAActions lists the admin actions that require a TOTP code in
 	// x-jdcloud-security-token (empty: none). The TOTP secret itself is
 	// never part of the account as read.

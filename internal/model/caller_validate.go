@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/tollgate-gw/tollgate/internal/errcode"
 )
 
 // Limits of the callers' fields.
@@ -76,6 +78,12 @@ func (a *Account) ApplyDefaults() {
 	if a.Name == "" {
 		a.Name = a.Pin
 	}
+	if a.Dialect == "" {
+		a.Dialect = errcode.DialectJDCloud
+	}
+	if a.Language == "" {
+		a.Language = errcode.English
+	}
 }
 
 // Validate checks every field of a.
@@ -94,6 +102,12 @@ func (a *Account) Validate() error {
 	}
 	if !a.Status.Valid() {
 		return invalid("status", "%q is not one of active, disabled, unactivated", a.Status)
+	}
+	if err := ValidateDialect(a.Dialect); err != nil {
+		return err
+	}
+	if err := ValidateLanguage(a.Language); err != nil {
+		return err
 	}
 	return ValidateActions("mfaActions", a.MFAActions)
 }

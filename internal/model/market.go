@@ -37,8 +37,9 @@ type Plan struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
-// Validate checks a plan: a name, and every number from 0 to its bound,
-// with a package price that fits in MaxMoney.
+// Validate checks a plan: a name, and every number from 0 to its bound;
+// for a call package, a daily limit no greater than its calls and a price
+// that fits in MaxMoney (errcode.ArgumentsInconsistent otherwise).
 func (p *Plan) Validate() error {
 	if err := ValidateName("name", p.Name); err != nil {
 		return err
@@ -57,8 +58,11 @@ func (p *Plan) Validate() error {
 			return invalid(f.name, "%d: from 0 (none) to %d", f.v, int64(MaxCalls))
 		}
 	}
+	if p.TotalCalls > 0 && p.DailyLimit > p.TotalCalls {
+		return inconsistent("dailyLimit", "%d is above the totalCalls %d", p.DailyLimit, p.TotalCalls)
+	}
 	if p.TotalCalls > 0 && p.PricePerCall > 0 && p.PricePerCall > MaxMoney/p.TotalCalls {
-		return invalid("pricePerCall", "the package price %d × %d is above %d", p.PricePerCall, p.TotalCalls, MaxMoney)
+		return inconsistent("pricePerCall", "the package price %d × %d is above %d", p.PricePerCall, p.TotalCalls, MaxMoney)
 	}
 	return nil
 }
@@ -135,13 +139,17 @@ type Market struct {
 }
 
 // ValidateQuota checks an authorization's quota settings: 0 (none) to
-// MaxCalls each.
+// MaxCalls each, and a daily limit no greater than the calls in all
+// (errcode.ArgumentsInconsistent).
 func (a *Authorization) ValidateQuota() error {
 	if a.DailyLimit < 0 || a.DailyLimit > MaxCalls {
 		return invalid("dailyLimit", "%d: from 0 (none) to %d", a.DailyLimit, int64(MaxCalls))
 	}
 	if a.TotalCalls < 0 || a.TotalCalls > MaxCalls {
 		return invalid("totalCalls", "%d: from 0 (none) to %d", a.TotalCalls, int64(MaxCalls))
+	}
+	if a.TotalCalls > 0 && a.DailyLimit > a.TotalCalls {
+		return inconsistent("dailyLimit", "%d is above the totalCalls %d", a.DailyLimit, a.TotalCalls)
 	}
 	return nil
 }

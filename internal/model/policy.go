@@ -58,7 +58,7 @@ type Policy struct {
 
 // Validate checks a policy: a name (see ValidateName), a known unit, every
 // limit from 1 to MaxPolicyLimit, and neither the user limit nor the key
-// limit above the API limit.
+// limit above the API limit (errcode.ArgumentsInconsistent).
 func (p *Policy) Validate() error {
 	if err := ValidateName("name", p.Name); err != nil {
 		return err
@@ -78,10 +78,10 @@ func (p *Policy) Validate() error {
 		}
 	}
 	if p.UserLimit > p.APILimit {
-		return invalid("userLimit", "%d is above the apiLimit %d", p.UserLimit, p.APILimit)
+		return inconsistent("userLimit", "%d is above the apiLimit %d", p.UserLimit, p.APILimit)
 	}
 	if p.KeyLimit > p.APILimit {
-		return invalid("keyLimit", "%d is above the apiLimit %d", p.KeyLimit, p.APILimit)
+		return inconsistent("keyLimit", "%d is above the apiLimit %d", p.KeyLimit, p.APILimit)
 	}
 	return nil
 }

@@ -14,21 +14,22 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		mod   func(*Policy)
+		cond  *errcode.Condition
 		field string
 	}{
-		{func(p *Policy) { p.Unit = "week" }, "unit"},
-		{func(p *Policy) { p.APILimit = 0 }, "apiLimit"},
-		{func(p *Policy) { p.UserLimit = 0 }, "userLimit"},
-		{func(p *Policy) { p.KeyLimit = -1 }, "keyLimit"},
-		{func(p *Policy) { p.UserLimit = 101 }, "userLimit"},
-		{func(p *Policy) { p.KeyLimit = 101 }, "keyLimit"},
-		{func(p *Policy) { p.APILimit = MaxPolicyLimit + 1 }, "apiLimit"},
+		{func(p *Policy) { p.Unit = "week" }, errcode.ParamValueInvalid, "unit"},
+		{func(p *Policy) { p.APILimit = 0 }, errcode.ParamValueInvalid, "apiLimit"},
+		{func(p *Policy) { p.UserLimit = 0 }, errcode.ParamValueInvalid, "userLimit"},
+		{func(p *Policy) { p.KeyLimit = -1 }, errcode.ParamValueInvalid, "keyLimit"},
+		{func(p *Policy) { p.UserLimit = 101 }, errcode.ArgumentsInconsistent, "userLimit"},
+		{func(p *Policy) { p.KeyLimit = 101 }, errcode.ArgumentsInconsistent, "keyLimit"},
+		{func(p *Policy) { p.APILimit = MaxPolicyLimit + 1 }, errcode.ParamValueInvalid, "apiLimit"},
 	} {
 		p := ok
 		tt.mod(&p)
 		var e *errcode.Error
-		if err := p.Validate(); !errors.As(err, &e) || e.Cond != errcode.ParamValueInvalid || e.Subject != tt.field {
-			t.Errorf("%+v: got %v, want ParamValueInvalid on %s", p, err, tt.field)
+		if err := p.Validate(); !errors.As(err, &e) || e.Cond != tt.cond || e.Subject != tt.field {
+			t.Errorf("%+v: got %v, want %s on %s", p, err, tt.cond.Name, tt.field)
 		}
 	}
 	for _, u := range []Unit{UnitSecond, UnitMinute, UnitHour, UnitDay} {

@@ -27,6 +27,18 @@ func invalid(field, format string, args ...any) error {
 	}
 }
 
+// inconsistent returns an ArgumentsInconsistent error about field, whose
+// value is out of the bounds another field sets (409 FAILED_PRECONDITION,
+// "Parameters are dependent to each other in size"), with the reason as
+// its detail.
+func inconsistent(field, format string, args ...any) error {
+	return &errcode.Error{
+		Cond:    errcode.ArgumentsInconsistent,
+		Subject: field,
+		Detail:  fmt.Sprintf(format, args...),
+	}
+}
+
 // missing returns an ArgumentNotFound error about field. An empty value
 // counts as missing, as in the console's "param cannot be null".
 func missing(field string) error {

@@ -11,7 +11,10 @@ import (
 // "account P".
 type Accounts interface {
 	// CreateAccount stores a. A pin already taken is
-	// errcode.RecordConflict.
+	// errcode.RecordConflict. An answer dialect or language left zero is
+	// stored as jdcloud or en, as both CreateAccount and UpdateAccount
+	// fill them, so that callers written before accounts had them keep
+	// working.
 	CreateAccount(ctx context.Context, a model.Account) (model.Account, error)
 	// Account returns the account with pin.
 	Account(ctx context.Context, pin string) (model.Account, error)
@@ -101,11 +104,14 @@ type Authorizations interface {
 	// CreateAuthorization stores a under a new id. The group must exist
 	// (errcode.ResourceNotFound); an access key that names no key is
 	// errcode.KeyIDNotFound, a pin that names no account
-	// errcode.PinInvalid, an API id that is not one of the group's
-	// errcode.RecordNotFound. A key, or a pin, already authorized on the
-	// group environment is errcode.AccessKeyAuthRepeat. Quotas out of
-	// range (see model.Authorization.ValidateQuota) are
-	// errcode.ParamValueInvalid "dailyLimit" or "totalCalls".
+	// errcode.PinInvalid, an API id of another group of the group's
+	// owner errcode.ParentMismatch, and any other API id that is not one
+	// of the group's errcode.RecordNotFound, so that an API of another
+	// tenant reads as one that does not exist. A key, or a pin, already
+	// authorized on the group environment is errcode.AccessKeyAuthRepeat.
+	// Quotas out of range (see model.Authorization.ValidateQuota) are
+	// errcode.ParamValueInvalid "dailyLimit" or "totalCalls", a daily
+	// limit above the total errcode.ArgumentsInconsistent "dailyLimit".
 	CreateAuthorization(ctx context.Context, a model.Authorization) (model.Authorization, error)
 	// Authorization returns one authorization of a group.
 	Authorization(ctx context.Context, groupID, id string) (model.Authorization, error)

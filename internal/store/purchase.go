@@ -35,22 +35,24 @@ type Purchases interface {
 	// (errcode.ResourceNotFound "plan P") and is not withdrawn
 	// (errcode.PurchaseFailed), its group is not suspended
 	// (errcode.GatewayServiceStopped). Then, still inside the
-	// transaction, it calls hold with the package price: an error from
-	// hold (the balance does not cover it) rolls everything back and is
-	// returned as it is. Then it stores the subscription, ending the
-	// pin's current one to the group, and a pending purchase naming it,
-	// and commits. The purchase stays pending until FinishPurchase or
+	// transaction, it calls hold with the package price and the ref of
+	// its ledger row (the new subscription's id): an error from hold (the
+	// balance does not cover it) rolls everything back and is returned as
+	// it is. Then it stores the subscription, ending the pin's current
+	// one to the group, its ledger row (kind LedgerPurchase, when the
+	// price is not 0) and a pending purchase naming it, and commits. The purchase stays pending until FinishPurchase or
 	// CancelPurchase. Purchases run one at a time, whatever the process
 	// making them: hold is never called beside another purchase's hold,
 	// and sees what every purchase before it committed.
-	Purchase(ctx context.Context, pin, planID string, hold func(price model.Money) error) (model.Subscription, PendingPurchase, error)
+	Purchase(ctx context.Context, pin, planID string, hold func(price model.Money, ref string) error) (model.Subscription, PendingPurchase, error)
 	// FinishPurchase settles a pending purchase whose money was charged:
 	// it only forgets it. An unknown id is not an error.
 	FinishPurchase(ctx context.Context, id string) error
 	// CancelPurchase undoes a pending purchase whose money was not
-	// charged: it deletes its subscription and makes current again the
-	// one it replaced (unless the pin has another current one to the
-	// group), in one transaction. An unknown id is not an error.
+	// charged: it deletes its subscription and its ledger row, and makes
+	// current again the one it replaced (unless the pin has another
+	// current one to the group), in one transaction. An unknown id is not
+	// an error.
 	CancelPurchase(ctx context.Context, id string) error
 	// PendingPurchases returns the purchases not settled, oldest first.
 	PendingPurchases(ctx context.Context) ([]PendingPurchase, error)

@@ -130,6 +130,7 @@ type Store interface {
 	Policies
 	Market
 	Purchases
+	Ledger
 	GroupErrors
 	ChangeLog
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/pgtest"
+	"github.com/tollgate-gw/tollgate/internal/redistest"
 )
 
 // attach returns a server for the admin and data listeners of p, whose
@@ -52,16 +54,20 @@ func TestKill9KeepsUsageAndCharges(t *testing.T) {
 		// otherwise a jdcloud group whose answers stream, with a call
 		// package on the key's authorization.
 		market bool
+		// cluster: the store in PostgreSQL and the counters in Redis,
+		// money of record in the ledger (docs/cluster.md).
+		cluster bool
 	}{
-		{"market pay-per-call", true},
-		{"jdcloud with a quota", false},
+		{"market pay-per-call", true, false},
+		{"jdcloud with a quota", false, false},
+		{"market pay-per-call, cluster", true, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { kill9(t, tt.market) })
+		t.Run(tt.name, func(t *testing.T) { kill9(t, tt.market, tt.cluster) })
 	}
 }
 
-func kill9(t *testing.T, market bool) {
+func kill9(t *testing.T, market, cluster bool) {
 	const (
 		conns = 16
 		price = 3 // minor units per call
@@ -71,7 +77,17 @@ func kill9(t *testing.T, market bool) {
 	backend := newCountingBackend(t, &backendOK)
 
 	dir := t.TempDir()
-	p := serve(t, "--data", dir, "--demo=false", "--access-log=false", "--default-api-qps=0")
+	args := []string{"--data", dir, "--demo=false", "--access-log=false", "--default-api-qps=0"}
+	credit := 1_000_000
+	var redis *redistest.Server
+	if cluster {
+		redis = redistest.StartServer(t)
+		args = append(args, "--store", pgtest.Start(t), "--counters", "redis://"+redis.Addr()+"/0")
+		// Enough for the calls and a hundred more: what is left is
+		// spent to the last call after Redis lost everything.
+		credit = (calls + 100) * price
+	}
+	p := serve(t, args...)
 	s := attach(t, p, dir)
 	dialect := "jdcloud"
 	if market {
@@ -90,7 +106,7 @@ func kill9(t *testing.T, market bool) {
 		plan := s.mustCall(201, "POST", "/v1/groups/"+g+"/plans", map[string]any{
 			"name": "per-call", "pricePerCall": price})["planId"].(string)
 		s.mustCall(200, "PATCH", "/v1/accounts/acme", map[string]any{"realNameVerified": true})
-		s.mustCall(201, "POST", "/v1/accounts/acme/recharge", map[string]any{"amount": 1_000_000})
+		s.mustCall(201, "POST", "/v1/accounts/acme/recharge", map[string]any{"amount": credit})
 		s.mustCall(201, "POST", "/v1/subscriptions", map[string]any{"pin": "acme", "planId": plan})
 	} else {
 		s.mustCall(201, "POST", "/v1/groups/"+g+"/authorizations", map[string]any{
@@ -107,19 +123,23 @@ func kill9(t *testing.T, market bool) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	killed := make(chan struct{})
+	// signed is a signed call of the API on the data listener data.
+	signed := func(ctx context.Context, data string) *http.Request {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+data+"/now", nil)
+		req.Host = g + ".localhost"
+		if err := (auth.JDCloud2{}).Sign(req, nil, auth.Signing{AccessKey: ak, Secret: []byte(sk),
+			Time: time.Now(), Region: "cn-north-1", Service: "tollgate"}); err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
 	for range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			client := &http.Client{Timeout: 10 * time.Second}
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+p.data+"/now", nil)
-				req.Host = g + ".localhost"
-				if err := (auth.JDCloud2{}).Sign(req, nil, auth.Signing{AccessKey: ak, Secret: []byte(sk),
-					Time: time.Now(), Region: "cn-north-1", Service: "tollgate"}); err != nil {
-					t.Error(err)
-					return
-				}
+				req := signed(ctx, p.data)
 				resp, err := client.Do(req)
 				if err != nil {
 					select {
@@ -161,7 +181,7 @@ func kill9(t *testing.T, market bool) {
 		t.Fatal("no call succeeded before the kill")
 	}
 
-	p2 := serve(t, "--data", dir, "--demo=false", "--access-log=false", "--default-api-qps=0")
+	p2 := serve(t, args...)
 	s2 := attach(t, p2, dir)
 	day := time.Now().UTC().Format("2006-01-02")
 	usage := s2.mustCall(200, "GET", fmt.Sprintf("/v1/usage?groupId=%s&from=%s&granularity=day", g, day), nil)
@@ -188,6 +208,43 @@ func kill9(t *testing.T, market bool) {
 	}
 	if charged != ok*price {
 		t.Errorf("usage charged %d for %d successful calls at %d", charged, ok, price)
+	}
+	if !cluster {
+		return
+	}
+	// Redis loses everything: the balance is rebuilt from the ledger,
+	// not whole again. What is left of the credit pays for exactly its
+	// calls, and the next is refused for want of balance.
+	redis.Stop()
+	redis.Restart()
+	balance := int64(s2.mustCall(200, "GET", "/v1/accounts/acme/bills", nil)["balance"].(float64))
+	client := &http.Client{Timeout: 10 * time.Second}
+	var more int64
+	for range balance/price + 5 {
+		resp, err := client.Do(signed(context.Background(), p2.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 503 {
+			// The node has not seen Redis back yet.
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if !succeeded(resp.StatusCode, body) {
+			if resp.StatusCode != 429 {
+				t.Errorf("after the balance ran out: %d %s, want 429", resp.StatusCode, body)
+			}
+			break
+		}
+		more++
+	}
+	if more != balance/price {
+		t.Errorf("after Redis restarted empty with a balance of %d: %d calls at %d charged, want %d", balance, more, price, balance/price)
+	}
+	if after := s2.mustCall(200, "GET", "/v1/accounts/acme/bills", nil)["balance"].(float64); int64(after) != balance-more*price {
+		t.Errorf("balance %v after %d more calls, want %d", after, more, balance-more*price)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/pgtest"
 )
 
 // server is a running Tollgate with clients for both listeners.
@@ -149,3 +150,6 @@ func (s *server) publish(group map[string]any, api map[string]any, env string, b
 	s.mustCall(201, "POST", "/v1/groups/"+id+"/deployments", map[string]any{"revision": "1.0.0", "environment": env})
 	return id
 }
+
+// TestMain stops the PostgreSQL the cluster tests start (pgtest).
+func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -24,7 +24,7 @@ func TestTrafficPolicies(t *testing.T) {
 	if r := s.call("POST", "/v1/policies", map[string]any{"name": "hourly", "unit": "hour", "apiLimit": 3, "userLimit": 1, "keyLimit": 1}); r.status != 409 || r.errorStatus(t) != "APIGATEWAY_POLICYNAME_ISREPEAT" {
 		t.Errorf("duplicate name: got %d %s", r.status, r.body)
 	}
-	if r := s.call("POST", "/v1/policies", map[string]any{"name": "bad", "unit": "hour", "apiLimit": 3, "userLimit": 4, "keyLimit": 1}); r.status != 400 || r.errorStatus(t) != "APIGW_PARAM_VALUE_INVALID" {
+	if r := s.call("POST", "/v1/policies", map[string]any{"name": "bad", "unit": "hour", "apiLimit": 3, "userLimit": 4, "keyLimit": 1}); r.status != 409 || r.errorStatus(t) != "FAILED_PRECONDITION" {
 		t.Errorf("user limit above the api limit: got %d %s", r.status, r.body)
 	}
 	s.mustCall(201, "POST", "/v1/policies/"+id+"/bindings", map[string]any{"groupId": g, "environment": "test"})

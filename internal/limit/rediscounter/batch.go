@@ -29,7 +29,7 @@ var _ limit.Batcher = (*Counter)(nil)
 // while Redis is down, it counts op by op through the methods
 // (limit.AdmitEach), which know what to do then.
 func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
-	if !c.batch || c.closed.Load() || !c.Up() {
+	if !c.batch || c.closed.Load() || !c.Up() || c.ledgeredHold(ops) {
 		limit.AdmitEach(ctx, c, ops)
 		return
 	}
@@ -256,6 +256,33 @@ func split[T any](res []int64, err error, script string, batch []T, set func(T, 
 	}
 }
 
+// ledgeredHold reports whether ops hold a balance of record in the
+// ledger, which Reserve seeds and checks (ledger.go): such an admission
+// goes op by op.
+func (c *Counter) ledgeredHold(ops []limit.Op) bool {
+	for i := range ops {
+		if op := &ops[i]; op.IsHold() && c.ledgered(op.Key(), op.Quota().Period) {
+			return true
+		}
+	}
+	return false
+}
+
+// ledgeredCharge reports whether s commits a balance hold of a counter
+// with a ledger, which Commit queues for the ledger as a pending charge
+// (ledger.go): such a settlement goes op by op.
+func (c *Counter) ledgeredCharge(s *limit.Settlement) bool {
+	if c.ledger == nil {
+		return false
+	}
+	for _, r := range s.Holds {
+		if r.Granted && r.Key.Scope == limit.BalanceScope {
+			return true
+		}
+	}
+	return false
+}
+
 // reservation turns a hold's four integers from admit.lua into what
 // Reserve returns.
 func reservation(q limit.Quota, n int64, id uint64, r []int64) (limit.Reservation, error) {
@@ -286,7 +313,7 @@ func reservation(q limit.Quota, n int64, id uint64, r []int64) (limit.Reservatio
 // adds each usage field once. On a Redis Cluster and while Redis is down
 // it settles op by op (limit.SettleEach).
 func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
-	if !c.batch || c.closed.Load() || !c.Up() {
+	if !c.batch || c.closed.Load() || !c.Up() || c.ledgeredCharge(s) {
 		return limit.SettleEach(ctx, c, s)
 	}
 	st := newSettlement(c, s)

@@ -67,6 +67,15 @@ type Options struct {
 	// ProbeEvery is how often Redis is probed while it is down (200ms
 	// when zero), and ProbeUpEvery while it is up (1s when zero).
 	ProbeEvery, ProbeUpEvery time.Duration
+	// Ledger, when set, is the record of balances (ledger.go): every
+	// charge committed on a balance is written to it, Sync waits for
+	// that, and a balance Redis lost is seeded from it.
+	Ledger limit.Ledger
+	// SweepEvery is how often this node looks for pending charges older
+	// than SweepAfter and writes them to the ledger (2s and 5s when
+	// zero); SyncTimeout how long Sync waits for the ledger before it
+	// fails (5s when zero).
+	SweepEvery, SweepAfter, SyncTimeout time.Duration
 }
 
 // Counter is a limit.Counter on Redis. It is safe for concurrent use.
@@ -98,10 +107,17 @@ type Counter struct {
 	admits  combiner[*admission]
 	settles combiner[*settlement]
 
+	// ledger is nil without Options.Ledger.
+	ledger *ledgerState
+
 	closeOnce sync.Once
 	closed    atomic.Bool
 	quit      chan struct{}
 	done      chan struct{}
+	// ledgerQuit stops the ledger's writer and sweeper, which close
+	// ledgerDone's channels.
+	ledgerQuit chan struct{}
+	ledgerDone [2]chan struct{}
 }
 
 var _ limit.Counter = (*Counter)(nil)
@@ -243,7 +259,28 @@ func New(rdb redis.UniversalClient, o Options) (*Counter, error) {
 		return nil, err
 	}
 	go c.probe(o.ProbeEvery, o.ProbeUpEvery)
+	if o.Ledger != nil {
+		c.startLedger(o)
+	}
 	return c, nil
+}
+
+// startLedger starts the ledger's writer and sweeper.
+func (c *Counter) startLedger(o Options) {
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = 2 * time.Second
+	}
+	if o.SweepAfter <= 0 {
+		o.SweepAfter = 5 * time.Second
+	}
+	if o.SyncTimeout <= 0 {
+		o.SyncTimeout = 5 * time.Second
+	}
+	c.ledger = newLedgerState(o.Ledger, o.SyncTimeout)
+	c.ledgerQuit = make(chan struct{})
+	c.ledgerDone = [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+	go c.writeLedger(c.ledgerQuit, c.ledgerDone[0])
+	go c.sweepLoop(o.SweepEvery, o.SweepAfter, c.ledgerQuit, c.ledgerDone[1])
 }
 
 // Close stops the probe and closes the client. Usage counted while Redis
@@ -251,6 +288,13 @@ func New(rdb redis.UniversalClient, o Options) (*Counter, error) {
 func (c *Counter) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
+		if c.ledger != nil {
+			// The writer writes what is queued before the client
+			// closes.
+			close(c.ledgerQuit)
+			<-c.ledgerDone[0]
+			<-c.ledgerDone[1]
+		}
 		c.closed.Store(true)
 		close(c.quit)
 		<-c.done
@@ -274,13 +318,19 @@ func (c *Counter) Flush(context.Context) error {
 	return nil
 }
 
-// Sync implements limit.Counter like Flush: what Redis acknowledged
-// survives a crash of Redis's machine as far as its append-only file
-// says — with appendfsync always, every acknowledged write; with everysec,
-// all but the last second or so; with AOF off, what the last snapshot
-// holds. That is the operator's choice (docs/cluster.md), not the
-// gateway's.
-func (c *Counter) Sync(ctx context.Context) error { return c.Flush(ctx) }
+// Sync implements limit.Counter. With a ledger, it returns once every
+// charge this node committed before it is a row of the ledger, which is
+// what makes a charge survive any crash: of this node, of Redis's machine
+// whatever its appendfsync, of every node. Without one it is Flush: what
+// Redis acknowledged survives a crash of Redis's machine as far as its
+// append-only file says — with appendfsync always, every acknowledged
+// write; with everysec, all but the last second or so (docs/cluster.md).
+func (c *Counter) Sync(ctx context.Context) error {
+	if err := c.Flush(ctx); err != nil || c.ledger == nil {
+		return err
+	}
+	return c.ledger.wait(ctx)
+}
 
 // scriptNow returns the time for a script's ARGV: "" lets the script read Redis
 // TIME; with a manual clock, its microseconds.

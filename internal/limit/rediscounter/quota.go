@@ -44,8 +44,25 @@ func (c *Counter) Reserve(ctx context.Context, q limit.Quota, n int64, hold time
 	id := rand.Uint64() | 1<<63 // never zero, and never mistaken for one
 	args := make([]any, 0, 13)
 	args = append(args, c.scriptNow(), clampLimit(q.Limit), n, micros(hold), strconv.FormatUint(id, 10))
-	args = c.periodFields(args, q.Period)
+	if c.ledgered(q.Key, q.Period) {
+		if n > 0 && c.ledger.down.Load() {
+			// A charge now could not be confirmed to its caller: refuse
+			// the call before it reaches the backend.
+			return limit.Reservation{}, fmt.Errorf("%w: the ledger does not take charges", limit.ErrUnavailable)
+		}
+		args = append(args, "L")
+	} else {
+		args = c.periodFields(args, q.Period)
+	}
 	res, err := reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
+	if isSeed(err) {
+		// Redis does not have the balance: it is what the ledger says.
+		if err = c.seed(ctx, q.Key.ID); err != nil {
+			// The ledger's failure, not Redis's: Redis stays up.
+			return limit.Reservation{}, fmt.Errorf("%w: %w", limit.ErrUnavailable, err)
+		}
+		res, err = reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
+	}
 	if err = c.check(err); err != nil {
 		return limit.Reservation{}, err
 	}
@@ -70,8 +87,13 @@ func (c *Counter) periodFields(args []any, p limit.Period) []any {
 	return args
 }
 
-// Commit implements limit.Counter with settle.lua.
+// Commit implements limit.Counter with settle.lua. A hold on a balance
+// of record in the ledger is committed as a pending charge and queued
+// for the ledger (ledger.go).
 func (c *Counter) Commit(ctx context.Context, r limit.Reservation) error {
+	if c.ledger != nil && r.Key.Scope == limit.BalanceScope {
+		return c.commitCharge(ctx, r)
+	}
 	_, err := c.settle(ctx, r, true, "")
 	return err
 }

@@ -10,7 +10,8 @@ import (
 // (lua/lib: the helpers, then the functions that count a window, a hold
 // and usage) followed by its entry (lua/*.lua): one per method of
 // limit.Counter, and admit and finish, which run several of the functions
-// in one step for limit.Admit and limit.Settle. go-redis runs them with
+// in one step for limit.Admit and limit.Settle; ledger.lua stands alone
+// (ledger.go). go-redis runs them with
 // EVALSHA, and with EVAL when Redis does not have them cached (after a
 // restart).
 var (
@@ -34,6 +35,8 @@ var (
 	admitLua string
 	//go:embed lua/finish.lua
 	finishLua string
+	//go:embed lua/ledger.lua
+	ledgerLua string
 
 	allowScript   = redis.NewScript(prelude + windowLib + allowLua)
 	reserveScript = redis.NewScript(prelude + holdLib + reserveLua)
@@ -41,4 +44,5 @@ var (
 	usageScript   = redis.NewScript(prelude + usageLib + usageLua)
 	admitScript   = redis.NewScript(prelude + windowLib + holdLib + admitLua)
 	finishScript  = redis.NewScript(prelude + holdLib + usageLib + finishLua)
+	ledgerScript  = redis.NewScript(ledgerLua)
 )

@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -83,6 +84,10 @@ type Store struct {
 	writer, reader *sql.DB
 	pools          []*pgxpool.Pool
 	dsn            string
+
+	ledgerOnce sync.Once
+	ledger     *Ledger
+	ledgerErr  error
 }
 
 var _ store.Store = (*Store)(nil)

@@ -13,7 +13,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // testSealer returns a sealer under a fixed master key.
-func testSealer(t *testing.T) *secret.Sealer {
+func testSealer(t testing.TB) *secret.Sealer {
 	t.Helper()
 	s, err := secret.New([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {

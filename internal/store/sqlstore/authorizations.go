@@ -83,8 +83,23 @@ func authorizationRefs(ctx context.Context, q querier, a *model.Authorization) e
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if ok {
+			continue
+		}
+		// An API of another group of the same owner is a mix-up of
+		// parents; one of another owner's group reads as none, so that
+		// no tenant learns the ids of another's APIs.
+		var other string
+		err = q.QueryRowContext(ctx, `SELECT a.group_id FROM apis a JOIN groups g ON g.id = a.group_id
+			WHERE a.id = ? AND g.owner = (SELECT owner FROM groups WHERE id = ?)`, id, a.GroupID).Scan(&other)
+		switch {
+		case err == nil:
+			return &errcode.Error{Cond: errcode.ParentMismatch, Subject: "apis",
+				Detail: fmt.Sprintf("API %s is an API of group %s, not of group %s", id, other, a.GroupID)}
+		case errors.Is(err, sql.ErrNoRows):
 			return &errcode.Error{Cond: errcode.RecordNotFound, Subject: "api " + id, Detail: fmt.Sprintf("group %s has no API %s", a.GroupID, id)}
+		default:
+			return err
 		}
 	}
 	return nil

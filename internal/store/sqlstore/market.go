@@ -258,6 +258,9 @@ func (s *Store) Recharge(ctx context.Context, r model.Recharge) (model.Recharge,
 			r.ID, r.Pin, r.Amount, r.CreatedAt.UnixMicro()); err != nil {
 			return err
 		}
+		if err := appendLedger(ctx, tx, r.ID, r.Pin, store.LedgerRecharge, r.Amount, r.CreatedAt); err != nil {
+			return err
+		}
 		after = before + r.Amount
 		return nil
 	})

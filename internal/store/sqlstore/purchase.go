@@ -13,7 +13,7 @@ import (
 const pendingColumns = `id, pin, subscription_id, replaced_id, price, created_at`
 
 // Purchase implements store.Store.
-func (s *Store) Purchase(ctx context.Context, pin, planID string, hold func(price model.Money) error) (model.Subscription, store.PendingPurchase, error) {
+func (s *Store) Purchase(ctx context.Context, pin, planID string, hold func(price model.Money, ref string) error) (model.Subscription, store.PendingPurchase, error) {
 	var out model.Subscription
 	var pp store.PendingPurchase
 	err := s.write(ctx, func(tx querier) error {
@@ -42,12 +42,12 @@ func (s *Store) Purchase(ctx context.Context, pin, planID string, hold func(pric
 			return errcode.Newf(errcode.GatewayServiceStopped, "group %s is suspended", g.ID)
 		}
 		price := p.PackagePrice()
-		if err := hold(price); err != nil {
-			return err
-		}
 		out = p.Terms(pin)
 		out.Paid = price
 		out.ID = store.NewID(store.SubscriptionIDPrefix)
+		if err := hold(price, out.ID); err != nil {
+			return err
+		}
 		out.CreatedAt = now()
 		var replaced string
 		err = tx.QueryRowContext(ctx, `SELECT id FROM subscriptions WHERE pin = ? AND group_id = ? AND ended_at IS NULL`,
@@ -65,6 +65,12 @@ func (s *Store) Purchase(ctx context.Context, pin, planID string, hold func(pric
 			out.ID, out.Pin, out.PlanID, out.GroupID, out.PricePerCall, out.DailyLimit, out.TotalCalls, out.QPS, out.Paid,
 			out.CreatedAt.UnixMicro()); err != nil {
 			return err
+		}
+		if price > 0 {
+			// The payment commits with the subscription, or neither does.
+			if err := appendLedger(ctx, tx, out.ID, pin, store.LedgerPurchase, -price, out.CreatedAt); err != nil {
+				return err
+			}
 		}
 		pp = store.PendingPurchase{ID: store.NewID(store.PurchaseIDPrefix), Pin: pin, SubscriptionID: out.ID,
 			ReplacedID: replaced, Price: price, CreatedAt: out.CreatedAt}
@@ -102,6 +108,10 @@ func (s *Store) CancelPurchase(ctx context.Context, id string) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = ?`, pp.SubscriptionID); err != nil {
+			return err
+		}
+		// The buyer was never told: the payment goes with the purchase.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ledger WHERE ref = ?`, pp.SubscriptionID); err != nil {
 			return err
 		}
 		if pp.ReplacedID != "" && group != "" {

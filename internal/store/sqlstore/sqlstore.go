@@ -122,7 +122,8 @@ type querier interface {
 // transactions run one at a time and each sees what the one before it
 // committed: a check fn makes (a name is free, a limit is not reached, the
 // credit covers a price) still holds when it commits, on every node of a
-// cluster.
+// cluster. A write check the context carries (store.WithWriteCheck) runs
+// first, under the lock.
 func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 	tx, err := s.writeDB.BeginTx(ctx, nil)
 	if err != nil {
@@ -133,6 +134,10 @@ func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 			tx.Rollback()
 			return s.failed(err)
 		}
+	}
+	if err := store.RunWriteCheck(ctx); err != nil {
+		tx.Rollback()
+		return s.failed(err)
 	}
 	if err := fn(s.engine.bind(tx)); err != nil {
 		tx.Rollback()

@@ -23,6 +23,11 @@ func testAccounts(t *testing.T, s store.Store) {
 	if err != nil || got.Name != "Acme Inc." || got.Status != model.AccountUnactivated || got.RealNameVerified || !got.CreatedAt.Equal(a.CreatedAt) {
 		t.Errorf("Account: got %+v, %v", got, err)
 	}
+	// An account left without an answer dialect and language gets the
+	// defaults, as accounts stored before they existed read.
+	if got.Dialect != errcode.DialectJDCloud || got.Language != errcode.English {
+		t.Errorf("Account: got dialect %q, language %q, want jdcloud, en", got.Dialect, got.Language)
+	}
 
 	_, err = s.CreateAccount(ctx, model.Account{Pin: "acme", Name: "again", Status: model.AccountActive})
 	wantErr(t, "CreateAccount with a taken pin", err, errcode.RecordConflict, "pin")
@@ -35,6 +40,8 @@ func testAccounts(t *testing.T, s store.Store) {
 		{model.Account{Pin: "a b", Name: "x", Status: model.AccountActive}, errcode.ParamValueInvalid, "pin"},
 		{model.Account{Pin: "x", Status: model.AccountActive}, errcode.ArgumentNotFound, "name"},
 		{model.Account{Pin: "x", Name: "x", Status: "gone"}, errcode.ParamValueInvalid, "status"},
+		{model.Account{Pin: "x", Name: "x", Status: model.AccountActive, Dialect: "soap"}, errcode.ParamValueInvalid, "dialect"},
+		{model.Account{Pin: "x", Name: "x", Status: model.AccountActive, Language: "fr"}, errcode.ParamValueInvalid, "language"},
 	} {
 		_, err := s.CreateAccount(ctx, tt.a)
 		wantErr(t, fmt.Sprintf("CreateAccount(%+v)", tt.a), err, tt.cond, tt.subject)
@@ -42,6 +49,7 @@ func testAccounts(t *testing.T, s store.Store) {
 
 	updated, err := s.UpdateAccount(ctx, "acme", func(a *model.Account) error {
 		a.Status, a.RealNameVerified, a.Name = model.AccountActive, true, "Acme"
+		a.Dialect, a.Language = errcode.DialectTencent, errcode.Chinese
 		a.Pin, a.MFAEnabled, a.MFAActions = "other", true, []string{"keys.create"} // must be ignored
 		return nil
 	})
@@ -51,7 +59,8 @@ func testAccounts(t *testing.T, s store.Store) {
 	if updated.Pin != "acme" || updated.Status != model.AccountActive || !updated.RealNameVerified || updated.Name != "Acme" || updated.MFAEnabled || updated.MFAActions != nil {
 		t.Errorf("UpdateAccount: got %+v", updated)
 	}
-	if got, _ := s.Account(ctx, "acme"); got.Status != model.AccountActive || !got.RealNameVerified || got.MFAEnabled {
+	if got, _ := s.Account(ctx, "acme"); got.Status != model.AccountActive || !got.RealNameVerified || got.MFAEnabled ||
+		got.Dialect != errcode.DialectTencent || got.Language != errcode.Chinese {
 		t.Errorf("Account after update: got %+v", got)
 	}
 	_, err = s.UpdateAccount(ctx, "acme", func(a *model.Account) error { a.Status = "gone"; return nil })

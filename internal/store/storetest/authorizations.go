@@ -17,6 +17,11 @@ func testAuthorizations(t *testing.T, s store.Store) {
 	api := mustAPI(t, s, g.ID, "a", "GET", "/a")
 	other := mustGroup(t, s, "other")
 	otherAPI := mustAPI(t, s, other.ID, "a", "GET", "/a")
+	theirs, err := s.CreateGroup(ctx, model.Group{Name: "theirs", Owner: "pub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirAPI := mustAPI(t, s, theirs.ID, "a", "GET", "/a")
 	k := mustKey(t, s, "caller", "")
 
 	byKey, err := s.CreateAuthorization(ctx, model.Authorization{GroupID: g.ID, Environment: model.EnvTest, AccessKey: k.AccessKey, APIs: []string{api.ID}})
@@ -45,7 +50,9 @@ func testAuthorizations(t *testing.T, s store.Store) {
 		{"pin again", model.Authorization{GroupID: g.ID, Environment: model.EnvTest, Pin: "caller"}, errcode.AccessKeyAuthRepeat, ""},
 		{"unknown key", model.Authorization{GroupID: g.ID, Environment: model.EnvTest, AccessKey: "TGNOSUCHKEY"}, errcode.KeyIDNotFound, ""},
 		{"unknown pin", model.Authorization{GroupID: g.ID, Environment: model.EnvTest, Pin: "nobody"}, errcode.PinInvalid, "pin"},
-		{"another group's API", model.Authorization{GroupID: g.ID, Environment: model.EnvPreview, Pin: "caller", APIs: []string{otherAPI.ID}}, errcode.RecordNotFound, "api " + otherAPI.ID},
+		{"an API of another group of the owner's", model.Authorization{GroupID: g.ID, Environment: model.EnvPreview, Pin: "caller", APIs: []string{otherAPI.ID}}, errcode.ParentMismatch, "apis"},
+		{"an API of another owner's group", model.Authorization{GroupID: g.ID, Environment: model.EnvPreview, Pin: "caller", APIs: []string{theirAPI.ID}}, errcode.RecordNotFound, "api " + theirAPI.ID},
+		{"an API that does not exist", model.Authorization{GroupID: g.ID, Environment: model.EnvPreview, Pin: "caller", APIs: []string{"api-nosuchapi0"}}, errcode.RecordNotFound, "api api-nosuchapi0"},
 		{"key and pin", model.Authorization{GroupID: g.ID, Environment: model.EnvPreview, Pin: "caller", AccessKey: k.AccessKey}, errcode.ParamValueInvalid, "pin"},
 		{"neither", model.Authorization{GroupID: g.ID, Environment: model.EnvPreview}, errcode.ArgumentNotFound, "accessKey"},
 		{"bad environment", model.Authorization{GroupID: g.ID, Environment: "prod", Pin: "caller"}, errcode.ParamValueInvalid, "environment"},

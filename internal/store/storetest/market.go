@@ -87,7 +87,8 @@ func testPlans(t *testing.T, s store.Store) {
 		{"an invalid name", model.Plan{GroupID: g.ID, Name: "bad name"}, errcode.ParamValueInvalid, "name"},
 		{"a negative price", model.Plan{GroupID: g.ID, Name: "x", PricePerCall: -1}, errcode.ParamValueInvalid, "pricePerCall"},
 		{"a price above MaxMoney", model.Plan{GroupID: g.ID, Name: "x", PricePerCall: model.MaxMoney + 1}, errcode.ParamValueInvalid, "pricePerCall"},
-		{"a package price above MaxMoney", model.Plan{GroupID: g.ID, Name: "x", PricePerCall: model.MaxMoney / 2, TotalCalls: 3}, errcode.ParamValueInvalid, "pricePerCall"},
+		{"a package price above MaxMoney", model.Plan{GroupID: g.ID, Name: "x", PricePerCall: model.MaxMoney / 2, TotalCalls: 3}, errcode.ArgumentsInconsistent, "pricePerCall"},
+		{"a daily limit above the package's calls", model.Plan{GroupID: g.ID, Name: "x", DailyLimit: 11, TotalCalls: 10}, errcode.ArgumentsInconsistent, "dailyLimit"},
 		{"a negative daily limit", model.Plan{GroupID: g.ID, Name: "x", DailyLimit: -1}, errcode.ParamValueInvalid, "dailyLimit"},
 		{"total calls above MaxCalls", model.Plan{GroupID: g.ID, Name: "x", TotalCalls: model.MaxCalls + 1}, errcode.ParamValueInvalid, "totalCalls"},
 		{"a negative qps", model.Plan{GroupID: g.ID, Name: "x", QPS: -1}, errcode.ParamValueInvalid, "qps"},
@@ -365,6 +366,9 @@ func testRecharges(t *testing.T, s store.Store) {
 	if c, err := s.Credit(ctx, "payer"); err != nil || c != sum {
 		t.Errorf("Credit: got %d, %v; want %d (refused recharges are not stored)", c, err, sum)
 	}
+	if credit, spent, err := s.LedgerBalance(ctx, "payer"); err != nil || credit != sum || spent != 0 {
+		t.Errorf("LedgerBalance: got credit %d, spent %d, %v; want %d and 0: a recharge's row commits with it, a refused one writes none", credit, spent, err, sum)
+	}
 	rs, err := s.ListRecharges(ctx, "payer")
 	if got := ids(rs, func(r model.Recharge) string { return r.ID }); err != nil || !slices.Equal(got, made) {
 		t.Errorf("ListRecharges: got %q, %v; want %q", got, err, made)
@@ -436,6 +440,7 @@ func testAuthorizationQuotas(t *testing.T, s store.Store) {
 		{name: "a daily limit above MaxCalls", env: model.EnvOnline, daily: model.MaxCalls + 1, cond: errcode.ParamValueInvalid, subject: "dailyLimit"},
 		{name: "a negative total", env: model.EnvOnline, total: -1, cond: errcode.ParamValueInvalid, subject: "totalCalls"},
 		{name: "a total above MaxCalls", env: model.EnvOnline, total: model.MaxCalls + 1, cond: errcode.ParamValueInvalid, subject: "totalCalls"},
+		{name: "a daily limit above the total", env: model.EnvOnline, daily: 11, total: 10, cond: errcode.ArgumentsInconsistent, subject: "dailyLimit"},
 	}
 	stored := map[string]model.Authorization{}
 	for _, tt := range tests {

@@ -41,13 +41,13 @@ func testPolicies(t *testing.T, s store.Store) {
 	bad := newPolicy("silver")
 	bad.UserLimit = 101
 	_, err = s.CreatePolicy(ctx, bad)
-	wantErr(t, "user limit above api limit", err, errcode.ParamValueInvalid, "userLimit")
+	wantErr(t, "user limit above api limit", err, errcode.ArgumentsInconsistent, "userLimit")
 
 	other := mustPolicy(t, s, "silver")
 	_, err = s.UpdatePolicy(ctx, other.ID, func(p *model.Policy) error { p.Name = "gold"; return nil })
 	wantErr(t, "rename to a taken name", err, errcode.PolicyNameRepeat, "")
 	_, err = s.UpdatePolicy(ctx, other.ID, func(p *model.Policy) error { p.KeyLimit = 1000; return nil })
-	wantErr(t, "key limit above api limit", err, errcode.ParamValueInvalid, "keyLimit")
+	wantErr(t, "key limit above api limit", err, errcode.ArgumentsInconsistent, "keyLimit")
 	upd, err := s.UpdatePolicy(ctx, other.ID, func(p *model.Policy) error {
 		p.Unit, p.APILimit, p.Owner = model.UnitSecond, 1000, "thief"
 		return nil

@@ -25,7 +25,7 @@ func mustBuyer(t *testing.T, s store.Store, pin string) {
 }
 
 // noBalance is a hold that refuses every price.
-func noBalance(price model.Money) error {
+func noBalance(price model.Money, _ string) error {
 	return errcode.Newf(errcode.PurchaseNoBalance, "the package costs %d", price)
 }
 
@@ -37,7 +37,7 @@ func testPurchases(t *testing.T, s store.Store) {
 	large := mustPlan(t, s, model.Plan{GroupID: g.ID, Name: "large", PricePerCall: 2, TotalCalls: 100})
 
 	held := false
-	if _, _, err := s.Purchase(ctx, "unverified", small.ID, func(model.Money) error { held = true; return nil }); !errcode.Has(err, errcode.PurchaseIdentityUnverified) || held {
+	if _, _, err := s.Purchase(ctx, "unverified", small.ID, func(model.Money, string) error { held = true; return nil }); !errcode.Has(err, errcode.PurchaseIdentityUnverified) || held {
 		t.Errorf("Purchase by an unverified account: got %v (hold called: %v), want PurchaseIdentityUnverified before any hold", err, held)
 	}
 	if _, _, err := s.Purchase(ctx, "buyer", small.ID, noBalance); !errcode.Has(err, errcode.PurchaseNoBalance) {
@@ -48,12 +48,19 @@ func testPurchases(t *testing.T, s store.Store) {
 	}
 
 	var price model.Money
-	first, pending, err := s.Purchase(ctx, "buyer", small.ID, func(p model.Money) error { price = p; return nil })
+	var holdRef string
+	first, pending, err := s.Purchase(ctx, "buyer", small.ID, func(p model.Money, ref string) error { price, holdRef = p, ref; return nil })
 	if err != nil {
 		t.Fatalf("Purchase: %v", err)
 	}
 	if price != 30 || first.Paid != 30 || pending.Price != 30 || pending.SubscriptionID != first.ID || pending.ReplacedID != "" || pending.Pin != "buyer" {
 		t.Errorf("Purchase of 10 calls at 3: got hold of %d, subscription %+v, pending %+v; want 30 held, paid and pending", price, first, pending)
+	}
+	if holdRef != first.ID {
+		t.Errorf("Purchase: the hold was given the ref %q, want the subscription's id %s", holdRef, first.ID)
+	}
+	if credit, spent, err := s.LedgerBalance(ctx, "buyer"); err != nil || credit != 0 || spent != 30 {
+		t.Errorf("LedgerBalance after a purchase of 30: got credit %d, spent %d, %v; want 0 and 30", credit, spent, err)
 	}
 	if got, err := s.PendingPurchases(ctx); err != nil || len(got) != 1 || got[0].ID != pending.ID {
 		t.Errorf("PendingPurchases after a purchase: got %+v, %v; want %s", got, err, pending.ID)
@@ -65,7 +72,7 @@ func testPurchases(t *testing.T, s store.Store) {
 		t.Errorf("PendingPurchases after FinishPurchase: got %+v, %v; want none", got, err)
 	}
 
-	second, pending, err := s.Purchase(ctx, "buyer", large.ID, func(model.Money) error { return nil })
+	second, pending, err := s.Purchase(ctx, "buyer", large.ID, func(model.Money, string) error { return nil })
 	if err != nil {
 		t.Fatalf("second Purchase: %v", err)
 	}
@@ -74,6 +81,9 @@ func testPurchases(t *testing.T, s store.Store) {
 	}
 	if err := s.CancelPurchase(ctx, pending.ID); err != nil {
 		t.Fatalf("CancelPurchase: %v", err)
+	}
+	if _, spent, err := s.LedgerBalance(ctx, "buyer"); err != nil || spent != 30 {
+		t.Errorf("LedgerBalance after a cancelled purchase of 200: got spent %d, %v; want the first purchase's 30 alone", spent, err)
 	}
 	if _, err := s.Subscription(ctx, second.ID); !errcode.Has(err, errcode.ResourceNotFound) {
 		t.Errorf("Subscription of a cancelled purchase: got %v, want ResourceNotFound", err)
@@ -113,7 +123,7 @@ func testConcurrentPurchases(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	var holding, overlapped atomic.Int32
-	hold := func(price model.Money) error {
+	hold := func(price model.Money, _ string) error {
 		if holding.Add(1) > 1 {
 			overlapped.Add(1)
 		}
@@ -133,7 +143,7 @@ func testConcurrentPurchases(t *testing.T, s store.Store) {
 			time.Sleep(time.Millisecond)
 		}
 		if credit < price {
-			return noBalance(price)
+			return noBalance(price, "")
 		}
 		return nil
 	}

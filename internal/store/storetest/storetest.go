@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteGroupCascades", testDeleteGroupCascades},
 		{"LoadPublished", testLoadPublished},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"WriteCheck", testWriteCheck},
+		{"ConcurrentWriteChecks", testConcurrentWriteChecks},
 		{"GroupAuth", testGroupAuth},
 		{"GroupAuthOnline", testGroupAuthOnline},
 		{"OwnedGroups", testOwnedGroups},

@@ -13,22 +13,41 @@ local hour_us = 3600000000
 
 -- quota_load reads the quota of keys q, hk and nk at now, starting its
 -- new period if now has left the current one and releasing the holds
--- whose deadline has passed. a[i] is 'T' for a Total period, or 'D'
--- followed by the days around the client's clock (Lua has no zone
--- database): start of the first, then for each of three days its number
--- and end (µs); the call picks the day now falls in. It returns the
--- quota, or nil and 'skew' when now is outside the days given.
+-- whose deadline has passed. a[i] is 'T' for a Total period, 'L' for a
+-- balance whose record is a ledger (Total, and seeded from the ledger
+-- since Redis last started, or nil and 'seed'), or 'D' followed by the
+-- days around the client's clock (Lua has no zone database): start of the
+-- first, then for each of three days its number and end (µs); the call
+-- picks the day now falls in. It returns the quota, or nil and 'skew'
+-- when now is outside the days given.
 local function quota_load(q, hk, nk, now, a, i)
-  local st = redis.call('HMGET', q, 'period', 'end', 'used', 'held', 'holds', 'exp', 'ttl')
+  local st = redis.call('HMGET', q, 'period', 'end', 'used', 'held', 'holds', 'exp', 'ttl', 'run')
   local Q = {q = q, hk = hk, nk = nk, period = st[1], pend = tonumber(st[2]),
     used = tonumber(st[3]) or 0, held = tonumber(st[4]) or 0,
     holds = tonumber(st[5]), exp = tonumber(st[6]), ttl = tonumber(st[7]),
     changed = false, rolled = false, new = {}}
+  if a[i] == 'L' then
+    -- Redis does not have the balance, or has it from before it last
+    -- started, when it may have lost its last writes: it is seeded from
+    -- the ledger (ledger.lua, 'seed'). LASTSAVE, the time Redis started
+    -- or last wrote an RDB snapshot, is cheap; only when it moved is the
+    -- run id read, which tells a snapshot from a restart.
+    if st[1] == false then
+      return nil, 'seed'
+    end
+    local saved = tostring(redis.call('LASTSAVE'))
+    if st[8] ~= saved then
+      if redis.call('HGET', q, 'rid') ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
+        return nil, 'seed'
+      end
+      redis.call('HSET', q, 'run', saved)
+    end
+  end
 
   -- roll: start a new period if now has left the current one.
   if Q.pend == nil or (Q.pend ~= -1 and now >= Q.pend) then
     local pid, pe
-    if a[i] == 'T' then
+    if a[i] ~= 'D' then
       pid, pe = '0', -1
     else
       if now < tonumber(a[i + 1]) then
@@ -209,7 +228,7 @@ end
 
 -- holds_take commits (commit true) or releases the hold id of S. It
 -- returns 0 when the hold is unknown, expired or already settled, 1 when
--- settled, 2 when committed into use.
+-- settled, 2 when committed into use; and the hold's amount.
 local function holds_take(S, now, id, commit)
   local rec = S.recs[id]
   if not rec or S.done[id] then
@@ -225,15 +244,15 @@ local function holds_take(S, now, id, commit)
     S.held = S.held - hn
   end
   if deadline == nil or deadline <= now then
-    return 0
+    return 0, hn
   end
   if commit and hp == S.period and (he == -1 or now < he) then
     -- A hold whose period has ended was admitted under that period's
     -- allowance: its use does not count against the new one.
     S.used = S.used + hn
-    return 2
+    return 2, hn
   end
-  return 1
+  return 1, hn
 end
 
 -- holds_store writes what S's settles changed.
@@ -250,17 +269,4 @@ local function holds_store(S)
       redis.call('HSET', S.q, 'used', int(S.used), 'held', int(S.held))
     end
   end
-end
-
--- settle commits (commit true) or releases the hold id, as holds_take
--- says. With ck, a settled hold's charge id goes into the set ck in the
--- same step (CommitCharge).
-local function settle(q, hk, nk, now, id, commit, ck, charge)
-  local S = holds_load(q, hk, nk, {id})
-  local result = holds_take(S, now, id, commit)
-  holds_store(S)
-  if result > 0 and ck then
-    redis.call('SADD', ck, charge)
-  end
-  return result
 end
