@@ -54,6 +54,10 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 // admission is one call's Admit on its way: its ops, and what came back.
 type admission struct {
 	ops []limit.Op
+	// nonce and ms are a nonce's key and ttl in milliseconds, for Once;
+	// "" for an Admit.
+	nonce string
+	ms    int64
 	// sent are the indexes of the ops the script runs, ids their holds'
 	// ids; local are those it need not run (an argument that can never
 	// be counted, a hold larger than any limit), whose outcomes apply
@@ -73,7 +77,7 @@ var admissions = sync.Pool{New: func() any { return &admission{wake: make(chan b
 
 func newAdmission(ops []limit.Op) *admission {
 	a := admissions.Get().(*admission)
-	a.ops, a.end, a.res, a.err = ops, len(ops), nil, nil
+	a.ops, a.end, a.res, a.err, a.nonce = ops, len(ops), nil, nil, ""
 	a.sent, a.local = a.sent[:0], a.local[:0]
 	a.ids = append(a.ids[:0], make([]uint64, len(ops))...)
 	for i := range ops {
@@ -181,7 +185,7 @@ type scriptArgs struct {
 }
 
 // key returns the index of k in KEYS, adding k and the keys that follow
-// it when k is new.
+// it when k is new. (A nonce's key, named once anyway, is appended.)
 func (sa *scriptArgs) key(k ...string) int {
 	if i, ok := sa.index[k[0]]; ok {
 		return i
@@ -200,6 +204,11 @@ func (c *Counter) sendAdmissions(ctx context.Context, batch []*admission) {
 	counters := map[counterSig]int{}
 	var defs, calls []any
 	for _, a := range batch {
+		if a.nonce != "" {
+			sa.keys = append(sa.keys, a.nonce)
+			calls = append(calls, "N", len(sa.keys), a.ms)
+			continue
+		}
 		calls = append(calls, len(a.sent))
 		for _, i := range a.sent {
 			op := &a.ops[i]
@@ -399,8 +408,8 @@ func (st *settlement) release() {
 // usageRow is a usage row as finish.lua names it once for every call of
 // a batch that counts in it.
 type usageRow struct {
-	pin, field string
-	hour       int64
+	key  limit.UsageKey
+	hour int64
 }
 
 // sendSettlements runs finish.lua once for every settlement of batch, each
@@ -408,7 +417,7 @@ type usageRow struct {
 // the answer, or the error.
 func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
 	sa := scriptArgs{index: map[string]int{}}
-	quotas, rows := map[string]int{}, map[usageRow]int{}
+	quotas, rows := map[limit.Key]int{}, map[usageRow]int{}
 	var quotaDefs, rowDefs, calls []any
 	for _, st := range batch {
 		s := st.s
@@ -420,12 +429,11 @@ func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
 		charge, amount := 0, int64(0)
 		for j, i := range st.sent {
 			r := s.Holds[i]
-			keys := c.quotaKeys(r.Key)
-			qi, ok := quotas[keys[0]]
+			qi, ok := quotas[r.Key]
 			if !ok {
 				qi = len(quotas) + 1
-				quotas[keys[0]] = qi
-				quotaDefs = append(quotaDefs, sa.key(keys...))
+				quotas[r.Key] = qi
+				quotaDefs = append(quotaDefs, sa.key(c.quotaKeys(r.Key)...))
 			}
 			calls = append(calls, qi, strconv.FormatUint(r.ID, 10))
 			if i == s.Charge && s.Commit {
@@ -437,13 +445,13 @@ func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
 			continue
 		}
 		k, u := s.UsageKey, s.Usage
-		row := usageRow{k.Pin, usageField(k), st.hour}
+		row := usageRow{k, st.hour}
 		ri, ok := rows[row]
 		if !ok {
 			ri = len(rows) + 1
 			rows[row] = ri
 			first := sa.key(c.usageKey(k.Pin, st.hour-1), c.usageKey(k.Pin, st.hour), c.usageKey(k.Pin, st.hour+1))
-			rowDefs = append(rowDefs, first, st.hour-1, c.retention, row.field)
+			rowDefs = append(rowDefs, first, st.hour-1, c.retention, usageField(k))
 		}
 		calls = append(calls, ri, u.Calls, u.OK, u.Charged, u.Business, charge, amount)
 	}

@@ -18,8 +18,10 @@
 --                 7 blanks for a Total period)
 --          then for each call the number of its operations, and for each
 --          operation its counter's index (1-based), n, and for a hold its
---          id.
--- Returns  for each call, how many integers follow, then four per
+--          id; or, for a nonce (Once), 'N', its key's index in KEYS and its
+--          ttl (ms): SET NX PX, as Once is on its own.
+-- Returns  for each call, how many integers follow, then for a nonce 1
+--          if it was new, 0 if not; otherwise four per
 --          operation run: a rate limit's allowed, remaining, reset, retry
 --          after (allow.lua); a hold's granted, used + held, reset, 0
 --          (reserve.lua), or -1, 1 (skew) or 2 (a hold id taken), 0, 0 for
@@ -42,10 +44,17 @@ local windows, quotas = {}, {}
 -- written in it; held lists where each quota's grants were answered.
 local order, held = {}, {}
 while a <= #ARGV do
-  local m = tonumber(ARGV[a])
-  a = a + 1
   local head = #out + 1
   out[head] = 0
+  local m = 0
+  if ARGV[a] == 'N' then
+    local fresh = redis.call('SET', KEYS[tonumber(ARGV[a + 1])], '1', 'NX', 'PX', ARGV[a + 2])
+    out[head + 1] = fresh and 1 or 0
+    a = a + 3
+  else
+    m = tonumber(ARGV[a])
+    a = a + 1
+  end
   local stopped = false
   for _ = 1, m do
     local c, n = counters[tonumber(ARGV[a])], tonumber(ARGV[a + 1])
