@@ -14,16 +14,17 @@ import (
 
 var _ limit.Batcher = (*Counter)(nil)
 
-// Admit implements limit.Batcher with admit.lua: a call's rate limits and
-// holds in one script, on one TIME — one round trip and one script where
-// the methods take one of each per operation. The script runs the same
-// functions as allow.lua and reserve.lua, so the decisions are theirs.
+// Admit implements limit.Batcher with step.lua's admission section
+// (lua/lib/admit.lua): a call's rate limits and holds in one script, on
+// one TIME — one round trip and one script where the methods take one of
+// each per operation. The script runs the same functions as allow.lua and
+// reserve.lua, so the decisions are theirs.
 //
-// The admissions that wait while one is on its way to Redis go together in
-// the next script (combiner): it decides each call in turn, as separate
-// scripts would, but reads and writes each window and quota once, so calls
-// that share them (one key's, one account's, one API's, all at once under
-// load) cost Redis a share of one script.
+// The nonces, admissions and settlements that wait while a step is on its
+// way to Redis go together in the next (combine.go): it decides each call
+// in turn, as separate scripts would, but reads and writes each window and
+// quota once, so calls that share them (one key's, one account's, one
+// API's, all at once under load) cost Redis a share of one script.
 //
 // On a Redis Cluster (a script cannot span keys of several slots), and
 // while Redis is down, it counts op by op through the methods
@@ -36,7 +37,7 @@ func (c *Counter) Admit(ctx context.Context, ops []limit.Op) {
 	a := newAdmission(ops)
 	defer a.release()
 	if len(a.sent) > 0 {
-		c.admits.run(ctx, a, c.sendAdmissions)
+		c.steps.run(ctx, a, c.sendStep)
 		if a.err != nil {
 			err := c.check(a.err)
 			if !c.Up() {
@@ -142,7 +143,7 @@ func (a *admission) finish() {
 	reached := a.end - 1
 	if len(a.sent) > 0 {
 		if len(a.res)%4 != 0 || len(a.res)/4 > len(a.sent) {
-			a.fail(fmt.Errorf("counters: admit.lua answered %v", a.res))
+			a.fail(fmt.Errorf("counters: step.lua answered %v for an admission", a.res))
 			return
 		}
 		for j := range len(a.res) / 4 {
@@ -166,7 +167,7 @@ func (a *admission) finish() {
 	}
 }
 
-// counterSig is a counter as admit.lua names it once for every call of a
+// counterSig is a counter as admit_section names it once for every call of a
 // batch that counts in it.
 type counterSig struct {
 	hold   bool
@@ -196,11 +197,9 @@ func (sa *scriptArgs) key(k ...string) int {
 	return i
 }
 
-// sendAdmissions runs admit.lua once for every admission of batch, each
-// counter named once, and gives each admission its part of the answer, or
-// the error.
-func (c *Counter) sendAdmissions(ctx context.Context, batch []*admission) {
-	sa := scriptArgs{index: map[string]int{}}
+// admitArgs appends the admissions of batch to args as admit_section
+// takes them (lua/lib/admit.lua), each counter named once.
+func (c *Counter) admitArgs(sa *scriptArgs, args []any, batch []*admission) []any {
 	counters := map[counterSig]int{}
 	var defs, calls []any
 	for _, a := range batch {
@@ -240,29 +239,56 @@ func (c *Counter) sendAdmissions(ctx context.Context, batch []*admission) {
 			}
 		}
 	}
-	args := make([]any, 0, 2+len(defs)+len(calls))
-	args = append(append(append(args, c.scriptNow(), len(counters)), defs...), calls...)
-	res, err := admitScript.Run(ctx, c.hot, sa.keys, args...).Int64Slice()
-	split(res, err, "admit.lua", batch, func(a *admission, part []int64, err error) { a.res, a.err = part, err })
+	return append(append(append(args, len(counters)), defs...), calls...)
 }
 
-// split gives each call of a batch its part of a script's answer: for
-// each call, how many integers follow, then those; or the script's error.
-func split[T any](res []int64, err error, script string, batch []T, set func(T, []int64, error)) {
-	for _, x := range batch {
-		if err != nil {
-			set(x, nil, err)
-			continue
+// sendStep runs step.lua once for the nonces, admissions and settlements
+// of batch, and gives each its part of the answer, or the error.
+func (c *Counter) sendStep(ctx context.Context, batch []waiting) {
+	var (
+		adms []*admission
+		sets []*settlement
+	)
+	for _, w := range batch {
+		switch x := w.(type) {
+		case *admission:
+			adms = append(adms, x)
+		case *settlement:
+			sets = append(sets, x)
 		}
-		if len(res) == 0 || res[0] < 0 || int(res[0]) > len(res)-1 {
-			err = fmt.Errorf("counters: %s answered %v", script, res)
-			set(x, nil, err)
-			continue
-		}
-		n := int(res[0])
-		set(x, res[1:1+n], nil)
-		res = res[1+n:]
 	}
+	sa := scriptArgs{index: map[string]int{}}
+	args := []any{c.scriptNow(), 0}
+	if len(adms) > 0 {
+		args = c.admitArgs(&sa, args, adms)
+	}
+	args[1] = len(args) + 1
+	if len(sets) > 0 {
+		args = c.finishArgs(&sa, args, sets)
+	}
+	res, err := stepScript.Run(ctx, c.hot, sa.keys, args...).Int64Slice()
+	for _, a := range adms {
+		a.res, res, err = part(res, err)
+		a.err = err
+	}
+	for _, st := range sets {
+		st.res, res, err = part(res, err)
+		st.err = err
+	}
+}
+
+// part takes one call's part off a script's answer: how many integers
+// follow, then those. Once the answer is an error, or wrong, every part is
+// that error.
+func part(res []int64, err error) (mine, rest []int64, _ error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(res) == 0 || res[0] < 0 || int(res[0]) > len(res)-1 {
+		return nil, nil, fmt.Errorf("counters: step.lua answered %v", res)
+	}
+	n := int(res[0])
+	return res[1 : 1+n], res[1+n:], nil
 }
 
 // ledgeredHold reports whether ops hold a balance of record in the
@@ -292,7 +318,7 @@ func (c *Counter) ledgeredCharge(s *limit.Settlement) bool {
 	return false
 }
 
-// reservation turns a hold's four integers from admit.lua into what
+// reservation turns a hold's four integers from admit_section into what
 // Reserve returns.
 func reservation(q limit.Quota, n int64, id uint64, r []int64) (limit.Reservation, error) {
 	if r[0] < 0 {
@@ -315,11 +341,11 @@ func reservation(q limit.Quota, n int64, id uint64, r []int64) (limit.Reservatio
 	return res, nil
 }
 
-// Settle implements limit.Batcher with finish.lua: a call's holds
-// committed or released and its usage added, in one script on one TIME.
-// As with Admit, the settlements waiting while one is on its way go
-// together in the next script, which reads and writes each quota once and
-// adds each usage field once. On a Redis Cluster and while Redis is down
+// Settle implements limit.Batcher with step.lua's settlement section
+// (lua/lib/finish.lua): a call's holds committed or released and its usage
+// added, in one script on one TIME. As with Admit, the calls waiting go
+// together in the next step, which settles after its admissions, reads and
+// writes each quota once and adds each usage field once. On a Redis Cluster and while Redis is down
 // it settles op by op (limit.SettleEach).
 func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 	if !c.batch || c.closed.Load() || !c.Up() || c.ledgeredCharge(s) {
@@ -330,10 +356,10 @@ func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 	if len(st.sent) == 0 && !s.Count {
 		return nil
 	}
-	c.settles.run(ctx, st, c.sendSettlements)
+	c.steps.run(ctx, st, c.sendStep)
 	err := st.err
 	if err == nil && len(st.res) != len(st.sent)+boolInt(s.Count) {
-		err = fmt.Errorf("counters: finish.lua answered %v", st.res)
+		err = fmt.Errorf("counters: step.lua answered %v for a settlement", st.res)
 	}
 	if err = c.check(err); err != nil {
 		// Nothing settled that the caller may count on: a commit not
@@ -364,7 +390,7 @@ func (c *Counter) Settle(ctx context.Context, s *limit.Settlement) error {
 		}
 	}
 	if s.Count && st.res[len(st.sent)] < 0 {
-		return errors.New("counters: finish.lua: skew")
+		return errors.New("counters: step.lua: skew")
 	}
 	return nil
 }
@@ -405,18 +431,16 @@ func (st *settlement) release() {
 	settlements.Put(st)
 }
 
-// usageRow is a usage row as finish.lua names it once for every call of
+// usageRow is a usage row as finish_section names it once for every call of
 // a batch that counts in it.
 type usageRow struct {
 	key  limit.UsageKey
 	hour int64
 }
 
-// sendSettlements runs finish.lua once for every settlement of batch, each
-// quota and usage row named once, and gives each settlement its part of
-// the answer, or the error.
-func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
-	sa := scriptArgs{index: map[string]int{}}
+// finishArgs appends the settlements of batch to args as finish_section
+// takes them (lua/lib/finish.lua), each quota and usage row named once.
+func (c *Counter) finishArgs(sa *scriptArgs, args []any, batch []*settlement) []any {
 	quotas, rows := map[limit.Key]int{}, map[usageRow]int{}
 	var quotaDefs, rowDefs, calls []any
 	for _, st := range batch {
@@ -455,11 +479,8 @@ func (c *Counter) sendSettlements(ctx context.Context, batch []*settlement) {
 		}
 		calls = append(calls, ri, u.Calls, u.OK, u.Charged, u.Business, charge, amount)
 	}
-	args := make([]any, 0, 3+len(quotaDefs)+len(rowDefs)+len(calls))
-	args = append(append(args, c.scriptNow(), len(quotas)), quotaDefs...)
-	args = append(append(append(args, len(rows)), rowDefs...), calls...)
-	res, err := finishScript.Run(ctx, c.hot, sa.keys, args...).Int64Slice()
-	split(res, err, "finish.lua", batch, func(st *settlement, part []int64, err error) { st.res, st.err = part, err })
+	args = append(append(args, len(quotas)), quotaDefs...)
+	return append(append(append(args, len(rows)), rowDefs...), calls...)
 }
 
 func boolInt(b bool) int {

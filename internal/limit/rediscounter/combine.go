@@ -14,7 +14,6 @@ const maxCombined = 64
 // waiting is what a combiner sends: one call's part of a script, with
 // the channel its caller waits on.
 type waiting interface {
-	comparable
 	waker() chan bool
 	// lost gives the call err when its batch could not be sent at all.
 	lost(err error)
@@ -26,7 +25,10 @@ type waiting interface {
 // it wakes its batch's callers, and hands the sending of the next batch to
 // the first caller waiting, so that no caller sends for others longer than
 // its own batch.
-type combiner[T waiting] struct {
+type combiner[T interface {
+	comparable
+	waiting
+}] struct {
 	mu    sync.Mutex
 	queue []T
 	busy  bool

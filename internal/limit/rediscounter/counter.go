@@ -102,10 +102,9 @@ type Counter struct {
 	pending pending
 
 	days daysCache
-	// admits and settles combine the admissions and the settlements of
-	// concurrent calls (Admit, Settle).
-	admits  combiner[*admission]
-	settles combiner[*settlement]
+	// steps combines the nonces, admissions and settlements of
+	// concurrent calls (Once, Admit, Settle) into step.lua's.
+	steps combiner[waiting]
 
 	// ledger is nil without Options.Ledger.
 	ledger *ledgerState

@@ -61,17 +61,17 @@ func (c *Counter) onceLocally(ctx context.Context, k limit.Key, ttl time.Duratio
 	return fresh, err
 }
 
-// onceTogether sends the nonce with the admissions waiting (Admit): the
-// same SET NX PX, run by admit.lua, so that the nonces and admissions of
-// concurrent calls share one command and one round trip.
+// onceTogether sends the nonce with the calls waiting (combine.go): the
+// same SET NX PX, run by step.lua, so that the nonces, admissions and
+// settlements of concurrent calls share one command and one round trip.
 func (c *Counter) onceTogether(ctx context.Context, k limit.Key, ttl time.Duration, ms int64) (bool, error) {
 	a := newAdmission(nil)
 	defer a.release()
 	a.nonce, a.ms = c.nonceKey(k), ms
-	c.admits.run(ctx, a, c.sendAdmissions)
+	c.steps.run(ctx, a, c.sendStep)
 	err := a.err
 	if err == nil && len(a.res) != 1 {
-		err = fmt.Errorf("counters: admit.lua answered %v for a nonce", a.res)
+		err = fmt.Errorf("counters: step.lua answered %v for a nonce", a.res)
 	}
 	if err = c.check(err); err == nil {
 		return a.res[0] == 1, nil

@@ -8,10 +8,10 @@ import (
 
 // The scripts, each one atomic step on Redis. Each is the library
 // (lua/lib: the helpers, then the functions that count a window, a hold
-// and usage) followed by its entry (lua/*.lua): one per method of
-// limit.Counter, and admit and finish, which run several of the functions
-// in one step for limit.Admit and limit.Settle; ledger.lua stands alone
-// (ledger.go). go-redis runs them with
+// and usage, and the sections that admit and settle many calls) followed
+// by its entry (lua/*.lua): one per method of limit.Counter, and step,
+// which runs the nonces, admissions and settlements of the calls waiting
+// (combine.go); ledger.lua stands alone (ledger.go). go-redis runs them with
 // EVALSHA, and with EVAL when Redis does not have them cached (after a
 // restart).
 var (
@@ -31,10 +31,12 @@ var (
 	settleLua string
 	//go:embed lua/usage.lua
 	usageLua string
-	//go:embed lua/admit.lua
-	admitLua string
-	//go:embed lua/finish.lua
-	finishLua string
+	//go:embed lua/lib/admit.lua
+	admitLib string
+	//go:embed lua/lib/finish.lua
+	finishLib string
+	//go:embed lua/step.lua
+	stepLua string
 	//go:embed lua/ledger.lua
 	ledgerLua string
 
@@ -42,7 +44,6 @@ var (
 	reserveScript = redis.NewScript(prelude + holdLib + reserveLua)
 	settleScript  = redis.NewScript(prelude + holdLib + settleLua)
 	usageScript   = redis.NewScript(prelude + usageLib + usageLua)
-	admitScript   = redis.NewScript(prelude + windowLib + holdLib + admitLua)
-	finishScript  = redis.NewScript(prelude + holdLib + usageLib + finishLua)
+	stepScript    = redis.NewScript(prelude + windowLib + holdLib + usageLib + admitLib + finishLib + stepLua)
 	ledgerScript  = redis.NewScript(ledgerLua)
 )
