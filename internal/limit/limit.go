@@ -41,7 +41,8 @@ import (
 //	         without one, nothing: Redis's appendfsync decides.
 //
 // A call's admission and settlement go through Admit and Settle (batch.go),
-// which the Redis engine runs as one script each (admit.lua, finish.lua).
+// which the Redis engine runs, with the nonces, in one script shared by
+// the calls waiting (step.lua).
 //
 // Every method takes a context and returns an error: the in-memory engine
 // fails only when its journal cannot be written, but a network engine fails
