@@ -127,12 +127,25 @@ func (a *admission) release() {
 }
 
 // fail gives every op sent err, as the methods would have: a rate limit's
-// error lets the call through, the first hold's stops the admission.
+// error lets the call through, the first hold's stops the admission. The
+// ops not sent that come before it get their own outcomes.
 func (a *admission) fail(err error) {
+	stop := a.end - 1
 	for _, i := range a.sent {
 		a.ops[i].Err = err
 		if a.ops[i].IsHold() {
-			return
+			stop = i
+			break
+		}
+	}
+	a.restore(stop)
+}
+
+// restore gives the ops not sent, up to the op reached, their outcomes.
+func (a *admission) restore(reached int) {
+	for j, i := range a.local {
+		if i <= reached {
+			a.ops[i].Err, a.ops[i].Reservation = a.outcomes[j].Err, a.outcomes[j].Reservation
 		}
 	}
 }
@@ -160,11 +173,7 @@ func (a *admission) finish() {
 			}
 		}
 	}
-	for j, i := range a.local {
-		if i <= reached {
-			a.ops[i].Err, a.ops[i].Reservation = a.outcomes[j].Err, a.outcomes[j].Reservation
-		}
-	}
+	a.restore(reached)
 }
 
 // counterSig is a counter as admit_section names it once for every call of a
