@@ -1,17 +1,15 @@
--- admit.lua: admit_section, the admissions of one or more calls in one step
--- (limit.Admit): each call's rate limits and quota holds in order, on one
--- TIME, stopping after the first that refuses. The calls are decided one
--- after the other, as if each had its own script, but each window and
--- quota they share is read once and written once (lib: window_load,
--- window_take, window_store; quota_load, quota_take, quota_store), and
--- named once: calls that arrive together, as those of one key, account or
--- API do under load, cost Redis little more than one. On a single Redis
--- only: the keys are of several hash tags.
--- step.lua runs it on ARGV[a..last]; KEYS are the step's.
--- KEYS     the keys of the counters below, each once: a window's; a
---          quota's q, h and n.
--- ARGV     the number of counters, then each
---          counter's fields:
+-- admit.lua: admit_section, the admissions of one or more calls
+-- (limit.Admit, and Once's nonces) within step.lua, on ARGV[a0..last]:
+-- each call's rate limits and quota holds in order, stopping after the
+-- first that refuses. The calls are decided one after the other, as if
+-- each had its own script, but each window and quota they share is read
+-- once and written once (window_load, window_take, window_store;
+-- quota_load, quota_take, quota_store), and named once: calls that arrive
+-- together, as those of one key, account or API do under load, cost Redis
+-- little more than one.
+-- KEYS     step.lua's: the counters' keys below, each once (a window's;
+--          a quota's q, h and n), and the nonces'.
+-- ARGV     the number of counters, then each counter's fields:
 --            'A', its key's index in KEYS, per (ns, as text), width (µs),
 --                 limit
 --            'R', the index of its q in KEYS (h and n follow), limit,
@@ -21,10 +19,10 @@
 --          operation its counter's index (1-based), n, and for a hold its
 --          id; or, for a nonce (Once), 'N', its key's index in KEYS and its
 --          ttl (ms): SET NX PX, as Once is on its own.
--- Appends  to out, for each call, how many integers follow, then for a nonce 1
---          if it was new, 0 if not; otherwise four per
---          operation run: a rate limit's allowed, remaining, reset, retry
---          after (allow.lua); a hold's granted, used + held, reset, 0
+-- Appends  to out, for each call, how many integers follow, then for a
+--          nonce 1 if it was new, 0 if not; otherwise four per operation
+--          run: a rate limit's allowed, remaining, reset, retry after
+--          (allow.lua); a hold's granted, used + held, reset, 0
 --          (reserve.lua), or -1, 1 (skew) or 2 (a hold id taken), 0, 0 for
 --          a hold that failed, which ends the call's list.
 local function admit_section(now, a0, last, out)

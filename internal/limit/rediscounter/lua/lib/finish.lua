@@ -1,26 +1,25 @@
--- finish.lua: finish_section, the settlements of one or more calls in one step
--- (limit.Settle): each call's holds committed or released, then its usage,
--- on one TIME. The calls are settled one after the other, as if each had
--- its own script, but each quota they share is read once and written once
--- (lib: holds_load, holds_take, holds_store), each usage field is added
--- once (usage_take, usage_store), and each is named once. On a single
--- Redis only: the keys are of several hash tags.
--- step.lua runs it on ARGV[a..last]; KEYS are the step's.
--- KEYS     the keys below, each once: a quota's q, h and n; an account's
---          usage hashes of three hours (usage.lua).
--- ARGV     the number of quotas, then the index in
---          KEYS of each one's q (h and n follow); the number of usage rows,
---          then for each the index in KEYS of its first hash, and
---          usage.lua's ARGV[2..4] (the first hash's hour, the hours kept,
---          the row's field prefix); then for each call: '1' to commit or
---          '0' to release, the number of its holds, for each its quota's
---          index (1-based) and id; its usage row's index (0: none) and,
---          with one, calls, ok, charged, business, the 1-based index of
---          the hold that is the call's charge (0: none) and its amount,
---          added to charged only if that hold was settled.
--- Appends  to out, for each call, how many integers follow, then one per hold
---          (settle.lua's), then with usage the hour counted in, or -1 when
---          TIME falls outside the three hours.
+-- finish.lua: finish_section, the settlements of one or more calls
+-- (limit.Settle) within step.lua, on ARGV[a0..last]: each call's holds
+-- committed or released, then its usage. The calls are settled one after
+-- the other, as if each had its own script, but each quota they share is
+-- read once and written once (holds_load, holds_take, holds_store), each
+-- usage field is added once (usage_take, usage_store), and each is named
+-- once.
+-- KEYS     step.lua's: a quota's q, h and n; an account's usage hashes of
+--          three hours (usage.lua); each once.
+-- ARGV     the number of quotas, then the index in KEYS of each one's q (h
+--          and n follow); the number of usage rows, then for each the
+--          index in KEYS of its first hash, and usage.lua's ARGV[2..4] (the
+--          first hash's hour, the hours kept, the row's field prefix); then
+--          for each call: '1' to commit or '0' to release, the number of
+--          its holds, for each its quota's index (1-based) and id; its
+--          usage row's index (0: none) and, with one, calls, ok, charged,
+--          business, the 1-based index of the hold that is the call's
+--          charge (0: none) and its amount, added to charged only if that
+--          hold was settled.
+-- Appends  to out, for each call, how many integers follow, then one per
+--          hold (settle.lua's), then with usage the hour counted in, or -1
+--          when TIME falls outside the three hours.
 local function finish_section(now, a0, last, out)
   local quotas, rows = {}, {}
   local a = a0 + 1
