@@ -6,6 +6,21 @@
 -- each field once: usage_take adds a call's usage to U, usage_store writes
 -- U's sums.
 
+-- usage_sum adds n to the counter letter of row in h, when n is not 0
+-- or always.
+local function usage_sum(h, row, letter, n, always)
+  if n == 0 and not always then
+    return
+  end
+  local f = row .. letter
+  local sum = h.sums[f]
+  if sum == nil then
+    h.fields[#h.fields + 1] = f
+    sum = 0
+  end
+  h.sums[f] = sum + n
+end
+
 -- usage_take adds c calls, o OK, m charged and b business errors in row
 -- (the field prefix) to U, for the hash of now's hour: k1, k2 or k3, the
 -- hashes of the hours hour0, hour0 + 1 and hour0 + 2 around the client's
@@ -26,17 +41,10 @@ local function usage_take(U, k1, k2, k3, now, hour0, kept, row, c, o, m, b)
     U[#U + 1] = h
   end
   -- calls is always written, so that a row exists once Add was called.
-  for _, x in ipairs({{'c', c}, {'o', o}, {'m', m}, {'b', b}}) do
-    local n = tonumber(x[2])
-    if n ~= 0 or x[1] == 'c' then
-      local f = row .. x[1]
-      if h.sums[f] == nil then
-        h.fields[#h.fields + 1] = f
-        h.sums[f] = 0
-      end
-      h.sums[f] = h.sums[f] + n
-    end
-  end
+  usage_sum(h, row, 'c', tonumber(c), true)
+  usage_sum(h, row, 'o', tonumber(o))
+  usage_sum(h, row, 'm', tonumber(m))
+  usage_sum(h, row, 'b', tonumber(b))
   return hour
 end
 
