@@ -1,10 +1,10 @@
 # Tollgate's everyday commands. `make help` lists them.
 GO ?= go
 
-.PHONY: help build run test lint fuzz bench bench-scale clean
+.PHONY: help build run test lint fuzz bench bench-scale bench-cluster clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 # The version and the commit `tollgate version` prints, from git; "devel"
 # and "unknown" outside a git checkout. GOFLAGS=-buildvcs=false builds
@@ -35,6 +35,9 @@ bench: ## load benchmark: backend direct vs nginx vs Tollgate, writes docs/bench
 
 bench-scale: build ## one node at 1,000 groups and 100,000 keys: admin writes, reloads, RSS (BENCH_SCALE_FLAGS, e.g. -load 8s)
 	$(GO) run ./bench/scale -bin bin/tollgate $(BENCH_SCALE_FLAGS)
+
+bench-cluster: ## a cluster on loopback: propagation over 3 serve processes (200 changes), the 3/12/20-node simulation (docs/cluster.md)
+	$(GO) test -run '^$$' -bench 'BenchmarkCluster' -benchtime 200x -timeout 30m ./test/e2e
 
 clean: ## remove build output
 	rm -rf bin

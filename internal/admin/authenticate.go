@@ -174,7 +174,7 @@ func (s *server) fresh(r *http.Request, res *auth.Result) error {
 	first, err := s.counter.Once(r.Context(), limit.Key{Scope: res.AccessKey, ID: nonce}, 2*ReplayWindow)
 	switch {
 	case err != nil && !first:
-		return errcode.Wrap(errcode.OperationFailed, err)
+		return counterFailed(err)
 	case !first:
 		return errcode.New(errcode.NonceReused, "")
 	}

@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 
-	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
 )
@@ -30,7 +29,21 @@ func (s *server) balance(ctx context.Context, pin string, credit model.Money) (m
 	}
 	r, err := s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, credit), 0, 0)
 	if err != nil {
-		return 0, errcode.Wrap(errcode.OperationFailed, err)
+		return 0, counterFailed(err)
 	}
 	return r.Remaining, nil
+}
+
+// afterBalance is pin's balance for the answer to a write of money that
+// is already stored (a recharge, a purchase), or nil when the counters
+// cannot tell it (Redis is down). The write must not be answered with an
+// error then: its caller would make it again.
+func (s *server) afterBalance(ctx context.Context, pin string, credit model.Money) *model.Money {
+	b, err := s.balance(ctx, pin, credit)
+	if err != nil {
+		s.log.WarnContext(ctx, "a write of money is stored; its answer leaves out the balance, which the counters cannot tell",
+			"pin", pin, "err", err)
+		return nil
+	}
+	return &b
 }

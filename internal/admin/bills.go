@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tollgate-gw/tollgate/internal/errcode"
 	"github.com/tollgate-gw/tollgate/internal/model"
 )
 
@@ -112,7 +111,7 @@ func (s *server) callCharges(r *http.Request, pin string, prices map[string]mode
 	now := s.clock.Now()
 	rows, err := s.counter.Usage(r.Context(), pin, minQueryTime, now.Add(time.Hour))
 	if err != nil {
-		return nil, errcode.Wrap(errcode.OperationFailed, err)
+		return nil, counterFailed(err)
 	}
 	type key struct{ day, group string }
 	lines := map[key]*billLine{}

@@ -21,8 +21,9 @@ const purchaseHold = time.Minute
 // purchaseResult is what buying a plan answers.
 type purchaseResult struct {
 	Subscription model.Subscription `json:"subscription"`
-	// Balance is the account's balance after the purchase.
-	Balance model.Money `json:"balance"`
+	// Balance is the account's balance after the purchase; nil when the
+	// counters could not say (afterBalance).
+	Balance *model.Money `json:"balance,omitempty"`
 }
 
 // purchase buys plan planID for pin. The checks run in this order, and the
@@ -77,7 +78,7 @@ func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResu
 		}
 		hold, err = s.counter.Reserve(ctx, snapshot.BalanceQuota(pin, credit), price, purchaseHold)
 		if err != nil {
-			return err
+			return counterFailed(err)
 		}
 		if !hold.Granted {
 			return errcode.Newf(errcode.PurchaseNoBalance, "the package costs %d; the balance is %d", price, hold.Remaining)
@@ -128,11 +129,7 @@ func (s *server) purchase(ctx context.Context, pin, planID string) (purchaseResu
 		// no pending purchase names, and the next start forgets it.
 		ledger.ForgetCharge(pending.ID)
 	}
-	balance, err := s.balance(ctx, pin, credit)
-	if err != nil {
-		return purchaseResult{}, purchaseFailed(err)
-	}
-	return purchaseResult{Subscription: sub, Balance: balance}, nil
+	return purchaseResult{Subscription: sub, Balance: s.afterBalance(ctx, pin, credit)}, nil
 }
 
 // charge commits the hold of purchase id and makes it durable: as a
@@ -155,7 +152,7 @@ func (s *server) charge(ctx context.Context, hold limit.Reservation, id string) 
 // makes anything else errcode.PurchaseFailed.
 func purchaseRefused(err error) error {
 	for _, c := range []*errcode.Condition{errcode.PurchaseFailed, errcode.PurchaseIdentityUnverified,
-		errcode.GatewayServiceStopped, errcode.PurchaseNoBalance} {
+		errcode.GatewayServiceStopped, errcode.PurchaseNoBalance, errcode.Unavailable} {
 		if errcode.Has(err, c) {
 			var e *errcode.Error
 			errors.As(err, &e)

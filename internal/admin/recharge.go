@@ -19,7 +19,8 @@ type rechargeRequest struct {
 type rechargeResult struct {
 	Recharge model.Recharge `json:"recharge"`
 	Credit   model.Money    `json:"credit"`
-	Balance  model.Money    `json:"balance"`
+	// Balance is nil when the counters could not say (afterBalance).
+	Balance *model.Money `json:"balance,omitempty"`
 }
 
 func (s *server) recharge(w http.ResponseWriter, r *http.Request) error {
@@ -40,9 +41,6 @@ func (s *server) recharge(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The credit is the balance's limit in the snapshot: the data plane
 	// must see it before the answer, like every other change.
-	balance, err := s.balance(r.Context(), pin, credit)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, rechargeResult{Recharge: rc, Credit: credit, Balance: balance})
+	return writeJSON(w, http.StatusCreated, rechargeResult{Recharge: rc, Credit: credit,
+		Balance: s.afterBalance(r.Context(), pin, credit)})
 }

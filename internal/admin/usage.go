@@ -105,7 +105,7 @@ func (s *server) usage(w http.ResponseWriter, r *http.Request) error {
 	}
 	rows, err := s.counter.Usage(r.Context(), u.pin, u.from, u.to)
 	if err != nil {
-		return errcode.Wrap(errcode.OperationFailed, err)
+		return counterFailed(err)
 	}
 	visible, err := s.usageVisible(r)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -59,4 +60,37 @@ func TestMissingBinaries(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "apt-get install postgresql") {
 		t.Errorf("findBin with no binaries: got %v, want an error naming apt-get install postgresql", err)
 	}
+}
+
+// TestRelay: a connection through a relay works while it is up; taking it
+// down breaks that connection and refuses new ones; up again, a new
+// connection works.
+func TestRelay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r := NewRelay(t, Start(t))
+	conn, err := pgx.Connect(ctx, r.DSN())
+	if err != nil {
+		t.Fatalf("connect through the relay: %v", err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.Ping(ctx); err != nil {
+		t.Fatalf("ping through the relay: %v", err)
+	}
+
+	r.SetDown(true)
+	if err := conn.Ping(ctx); err == nil {
+		t.Errorf("ping on a connection the relay cut: no error")
+	}
+	if c, err := pgx.Connect(ctx, r.DSN()); err == nil {
+		c.Close(ctx)
+		t.Errorf("connect through a relay that is down: no error")
+	}
+
+	r.SetDown(false)
+	c, err := pgx.Connect(ctx, r.DSN())
+	if err != nil {
+		t.Fatalf("connect through the relay up again: %v", err)
+	}
+	c.Close(ctx)
 }

@@ -29,38 +29,56 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/proxy/proxytest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// build is cmd/tollgate built once per test run in one mode.
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
 
-// binary builds cmd/tollgate once per test run.
-func binary(t *testing.T) string {
+// builds holds the race-detector build (true), which tests run, and the
+// plain one (false), which benchmarks measure since operators run it.
+var builds = map[bool]*build{true: {}, false: {}}
+
+// binary builds cmd/tollgate with the race detector once per test run.
+func binary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	return binaryOf(t, true)
+}
+
+// binaryOf builds cmd/tollgate once per test run, with the race detector
+// if race.
+func binaryOf(t testing.TB, race bool) string {
+	t.Helper()
+	b := builds[race]
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "tollgate-e2e-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "tollgate")
-		out, err := exec.Command("go", "build", "-race", "-o", binPath, "../../cmd/tollgate").CombinedOutput()
+		b.path = filepath.Join(dir, "tollgate")
+		args := []string{"build", "-o", b.path}
+		if race {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, "../../cmd/tollgate")...).CombinedOutput()
 		if err != nil {
-			buildErr = err
+			b.err = err
 			t.Logf("go build: %s", out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("build tollgate: %v", buildErr)
+	if b.err != nil {
+		t.Fatalf("build tollgate: %v", b.err)
 	}
-	return binPath
+	return b.path
 }
 
 // process is a running `tollgate serve`.
 type process struct {
 	cmd         *exec.Cmd
 	stdout      *syncBuf
+	stderr      *syncBuf // its log
 	data, admin string
 	done        chan struct{}
 	waitErr     error
@@ -68,10 +86,22 @@ type process struct {
 
 var servingLine = regexp.MustCompile(`serving on (\S+) \(admin (\S+)\)`)
 
-func serve(t *testing.T, args ...string) *process {
+// serve starts `tollgate serve` (the race build) with args, on loopback
+// ports of its own, and waits until it serves. It is killed when t ends.
+func serve(t testing.TB, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, args...)...)
-	p := &process{cmd: cmd, stdout: new(syncBuf), done: make(chan struct{})}
+	return serveWith(t, binary(t), nil, args...)
+}
+
+// serveWith is serve of the binary bin with env added to the test's
+// environment.
+func serveWith(t testing.TB, bin string, env []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, args...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	p := &process{cmd: cmd, stdout: new(syncBuf), stderr: new(syncBuf), done: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -85,6 +115,7 @@ func serve(t *testing.T, args ...string) *process {
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			p.stderr.Write(append(sc.Bytes(), '\n'))
 			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m
 			}
@@ -95,9 +126,9 @@ func serve(t *testing.T, args ...string) *process {
 	case m := <-found:
 		p.data, p.admin = m[1], m[2]
 	case <-p.done:
-		t.Fatalf("tollgate exited before serving: %v; stdout %s", p.waitErr, p.stdout)
-	case <-time.After(30 * time.Second):
-		t.Fatal("tollgate did not report its addresses within 30s")
+		t.Fatalf("tollgate exited before serving: %v; stdout %s; stderr %s", p.waitErr, p.stdout, p.stderr)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("tollgate did not report its addresses within 60s; stderr %s", p.stderr)
 	}
 	return p
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -104,19 +105,56 @@ func TestCountersInRedis(t *testing.T) {
 }
 
 // metric returns the value of a metric without labels from s's /metrics.
-func metric(t *testing.T, s *server, name string) string {
+func metric(t testing.TB, s *server, name string) string {
 	t.Helper()
-	resp, err := http.Get(s.admin + "/metrics")
+	v, err := metricValue(s, name)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return v
+}
+
+// metricValue is metric for a goroutine: it returns its failure.
+func metricValue(s *server, name string) (string, error) {
+	resp, err := http.Get(s.admin + "/metrics")
+	if err != nil {
+		return "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			return v
+			return v, nil
 		}
 	}
-	t.Fatalf("no %s in /metrics", name)
-	return ""
+	return "", fmt.Errorf("no %s in /metrics", name)
+}
+
+// awaitCountersUp polls every node's tollgate_counters_up at once until
+// each says 1, and returns how long that took from since; it fails t
+// after 10 s.
+func awaitCountersUp(t testing.TB, nodes []*server, since time.Time) time.Duration {
+	t.Helper()
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, s := range nodes {
+		wg.Go(func() {
+			for {
+				v, err := metricValue(s, "tollgate_counters_up")
+				if err == nil && v == "1" {
+					return
+				}
+				if time.Since(since) > 10*time.Second {
+					errs[i] = fmt.Errorf("node %d does not count in Redis 10 s after its return (%q, %v)", i, v, err)
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return time.Since(since)
 }

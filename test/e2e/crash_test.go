@@ -21,7 +21,7 @@ import (
 
 // attach returns a server for the admin and data listeners of p, whose
 // data directory is dir.
-func attach(t *testing.T, p *process, dir string) *server {
+func attach(t testing.TB, p *process, dir string) *server {
 	t.Helper()
 	token, err := os.ReadFile(filepath.Join(dir, "admin-token"))
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 
 // server is a running Tollgate with clients for both listeners.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	s      *app.Server // nil for a server in another process
 	token  string      // the admin token
 	admin  string      // http://127.0.0.1:port
@@ -27,7 +27,7 @@ type server struct {
 	client *http.Client
 }
 
-func start(t *testing.T, cfg app.Config) *server {
+func start(t testing.TB, cfg app.Config) *server {
 	t.Helper()
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
@@ -65,7 +65,7 @@ type response struct {
 }
 
 // json decodes the body into a map.
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -75,7 +75,7 @@ func (r response) json(t *testing.T) map[string]any {
 }
 
 // errorStatus returns the jdcloud envelope's error.status.
-func (r response) errorStatus(t *testing.T) string {
+func (r response) errorStatus(t testing.TB) string {
 	t.Helper()
 	e, _ := r.json(t)["error"].(map[string]any)
 	s, _ := e["status"].(string)

@@ -89,7 +89,7 @@ func newReadingBackend(t *testing.T) string {
 	return "http://" + l.Addr().String()
 }
 
-func mustRequest(t *testing.T, method, url string, body io.Reader) *http.Request {
+func mustRequest(t testing.TB, method, url string, body io.Reader) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {

@@ -27,6 +27,7 @@ func (c *Counter) sweepLoop(every, after time.Duration, quit <-chan struct{}, do
 	defer close(done)
 	t := time.NewTicker(every)
 	defer t.Stop()
+	failing := false // logged once when sweeps start failing, once when they work again
 	for {
 		select {
 		case <-t.C:
@@ -37,10 +38,16 @@ func (c *Counter) sweepLoop(every, after time.Duration, quit <-chan struct{}, do
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if _, err := c.Sweep(ctx, after); err != nil {
-			c.log.Warn("counters: sweeping pending charges", "error", err)
-		}
+		_, err := c.Sweep(ctx, after)
 		cancel()
+		switch {
+		case err != nil && !failing:
+			failing = true
+			c.log.Warn("counters: sweeping pending charges failed; retrying every sweep, quietly until it works", "error", err)
+		case err == nil && failing:
+			failing = false
+			c.log.Info("counters: sweeping pending charges works again")
+		}
 	}
 }
 

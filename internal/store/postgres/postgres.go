@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,12 +48,48 @@ const writeLockKey = 0x746f6c6c67617465
 var engine = &sqlstore.Engine{
 	Name:     "postgres",
 	Numbered: true,
-	// The lock, and a notification to every node that listens
-	// (Watch), which PostgreSQL delivers when the transaction commits and
-	// drops when it rolls back.
-	WriteLock:   fmt.Sprintf("SELECT pg_advisory_xact_lock(%d), pg_notify('%s', '')", writeLockKey, changesChannel),
+	// The lock, a notification to every node that listens (Watch),
+	// which PostgreSQL delivers when the transaction commits and drops
+	// when it rolls back, and the transaction's id, for Outcome.
+	WriteLock: fmt.Sprintf("SELECT txid_current() FROM pg_advisory_xact_lock(%d), pg_notify('%s', '')",
+		writeLockKey, changesChannel),
 	ReadOptions: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 	Unreachable: unreachable,
+	Outcome:     outcome,
+}
+
+// outcomeWait is how long outcome keeps asking: the database may still be
+// committing the transaction, or be on its way back.
+const outcomeWait = 3 * time.Second
+
+// outcome asks the database what became of the write transaction id whose
+// COMMIT failed with err (txid_status): a transaction whose connection
+// broke is committed if its COMMIT arrived, rolled back otherwise, and in
+// progress for the moment in between. An error that says nothing was sent
+// (pgconn.SafeToRetry) needs no question: without its COMMIT, the
+// transaction rolled back.
+func outcome(ctx context.Context, db *sql.DB, id int64, err error) (committed, known bool) {
+	if pgconn.SafeToRetry(err) {
+		return false, true
+	}
+	ctx, cancel := context.WithTimeout(ctx, outcomeWait)
+	defer cancel()
+	for {
+		var status sql.NullString
+		if err := db.QueryRowContext(ctx, "SELECT txid_status($1)", id).Scan(&status); err == nil {
+			switch status.String {
+			case "committed":
+				return true, true
+			case "aborted":
+				return false, true
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false, false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // unreachable reports whether err says the server could not be reached

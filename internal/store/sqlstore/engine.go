@@ -18,12 +18,19 @@ type Engine struct {
 	// WriteLock, when not "", is run first in every write transaction
 	// and migration. It lets one writer in at a time across every
 	// process on the database, as SQLite's single writer connection does
-	// within one, and must be released by the transaction's end.
+	// within one, and must be released by the transaction's end. With
+	// Outcome set, it returns one row: the transaction's id.
 	WriteLock string
 	// Unreachable, when not nil, tells a failure to reach the database (a
 	// refused or broken connection) from any other: such a failure is
 	// errcode.Unavailable (503, try again), not OperationFailed.
 	Unreachable func(error) bool
+	// Outcome, when not nil, tells what became of the write transaction
+	// id (from WriteLock) whose commit failed with err, a failure
+	// Unreachable accepts: the COMMIT may have reached the database and
+	// committed with its answer lost. It asks the database through db;
+	// known is false when it cannot tell.
+	Outcome func(ctx context.Context, db *sql.DB, id int64, err error) (committed, known bool)
 	// ReadOptions begin read transactions; nil is the driver's default.
 	ReadOptions *sql.TxOptions
 	// BeforeMigration, when not nil, runs on the migration's connection

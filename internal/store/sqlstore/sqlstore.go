@@ -129,11 +129,17 @@ func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 	if err != nil {
 		return s.failed(err)
 	}
-	if s.engine.WriteLock != "" {
-		if _, err := tx.ExecContext(ctx, s.engine.WriteLock); err != nil {
-			tx.Rollback()
-			return s.failed(err)
-		}
+	var id int64
+	switch {
+	case s.engine.WriteLock == "":
+	case s.engine.Outcome != nil:
+		err = tx.QueryRowContext(ctx, s.engine.WriteLock).Scan(&id)
+	default:
+		_, err = tx.ExecContext(ctx, s.engine.WriteLock)
+	}
+	if err != nil {
+		tx.Rollback()
+		return s.failed(err)
 	}
 	if err := store.RunWriteCheck(ctx); err != nil {
 		tx.Rollback()
@@ -143,7 +149,34 @@ func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 		tx.Rollback()
 		return s.failed(err)
 	}
-	return s.failed(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return s.commitFailed(ctx, id, err)
+	}
+	return nil
+}
+
+// ErrCommitUnknown is the cause of a write whose commit was sent to the
+// database and whose answer was lost with the connection, while the
+// database could not be asked what became of it. It is OperationFailed,
+// not Unavailable: trying again could make the write twice.
+var ErrCommitUnknown = errors.New("the connection to the database broke after the commit was sent, and the database cannot say whether the write was made: check before making it again")
+
+// commitFailed is the error of the write transaction id whose commit
+// failed with err. A failure to reach the database is ambiguous there:
+// the COMMIT may have arrived, and committed. The engine's Outcome asks:
+// committed is a success, rolled back is Unavailable (try again), and not
+// knowing is ErrCommitUnknown.
+func (s *Store) commitFailed(ctx context.Context, id int64, err error) error {
+	if s.engine.Outcome == nil || s.engine.Unreachable == nil || !s.engine.Unreachable(err) {
+		return s.failed(err)
+	}
+	switch committed, known := s.engine.Outcome(ctx, s.readDB, id, err); {
+	case !known:
+		return errcode.Wrap(errcode.OperationFailed, fmt.Errorf("%w: %v", ErrCommitUnknown, err))
+	case committed:
+		return nil
+	}
+	return s.failed(err)
 }
 
 // read runs fn in a read transaction, so that what fn reads with several
