@@ -6,6 +6,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/limit"
 	"github.com/tollgate-gw/tollgate/internal/proxy"
 	"github.com/tollgate-gw/tollgate/internal/route"
 	"github.com/tollgate-gw/tollgate/internal/snapshot"
@@ -64,6 +65,11 @@ type Call struct {
 
 	// holds are the reservations taken at admission, settled once.
 	holds holds
+	// ops are the counts of the call's admission (traffic), and
+	// settlement its end's (settle): kept here, as the call is pooled,
+	// rather than allocated per call.
+	ops        [6]limit.Op
+	settlement limit.Settlement
 	// proxied: the call reached the proxy stage, so it counts as usage.
 	// settled: its holds were committed or released. charged: it was
 	// billed.

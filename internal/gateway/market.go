@@ -34,6 +34,6 @@ func (g *Gateway) market(c *Call) error {
 	if !r.Granted {
 		return errcode.New(errcode.NoBalance, "")
 	}
-	c.holds.balance = r
+	c.holds[holdBalance] = r
 	return nil
 }

@@ -4,44 +4,40 @@ import (
 	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/errcode"
+	"github.com/tollgate-gw/tollgate/internal/limit"
 )
 
-// quota reserves one call of each of the call's quotas that is set: the
-// day's (DailyQuotaExceeded, with Retry-After the time until the local
-// midnight that starts the next day) and then the total
-// (TotalQuotaExceeded). A reservation is committed only when the call
-// succeeds and released otherwise (see settle); settle releases the daily
-// hold of a call the total quota refuses, and any balance hold.
+// quota takes the outcome of the holds traffic reserved, one call of each
+// of the call's quotas that is set: the day's (DailyQuotaExceeded, with
+// Retry-After the time until the local midnight that starts the next day)
+// and then the total (TotalQuotaExceeded). A reservation is committed only
+// when the call succeeds and released otherwise (see settle); settle
+// releases the daily hold of a call the total quota refuses, and any
+// balance hold.
 //
 // A counter that fails to reserve refuses the call with Busy: a quota
 // is what a caller paid for or a publisher granted, and letting calls
 // through uncounted would give it away.
-func (g *Gateway) quota(c *Call) error {
-	q := c.Quotas
-	if !q.Any() {
-		return nil
-	}
-	ctx := c.R.Context()
-	if q.Daily.Limit > 0 {
-		r, err := g.cfg.Counter.Reserve(ctx, q.Daily, 1, 0)
-		if err != nil {
-			return errcode.Wrap(errcode.Busy, err)
+func (g *Gateway) quota(c *Call, ops []limit.Op) error {
+	for i := range ops {
+		op := &ops[i]
+		if op.Err != nil {
+			return errcode.Wrap(errcode.Busy, op.Err)
 		}
+		r := op.Reservation
+		daily := op.Quota().Period != limit.Total
 		if !r.Granted {
-			c.W.Header()["Retry-After"] = []string{strconv.FormatInt(ceilSeconds(r.Reset, 1), 10)}
-			return errcode.New(errcode.DailyQuotaExceeded, "")
-		}
-		c.holds.daily = r
-	}
-	if q.Total.Limit > 0 {
-		r, err := g.cfg.Counter.Reserve(ctx, q.Total, 1, 0)
-		if err != nil {
-			return errcode.Wrap(errcode.Busy, err)
-		}
-		if !r.Granted {
+			if daily {
+				c.W.Header()["Retry-After"] = []string{strconv.FormatInt(ceilSeconds(r.Reset, 1), 10)}
+				return errcode.New(errcode.DailyQuotaExceeded, "")
+			}
 			return errcode.New(errcode.TotalQuotaExceeded, "")
 		}
-		c.holds.total = r
+		if daily {
+			c.holds[holdDaily] = r
+		} else {
+			c.holds[holdTotal] = r
+		}
 	}
 	return nil
 }
@@ -54,12 +50,12 @@ func (g *Gateway) quota(c *Call) error {
 // so calls running at the same time may have used some of it since.
 func (c *Call) remain() int64 {
 	switch h := &c.holds; {
-	case h.total.Granted:
-		return h.total.Remaining
-	case h.daily.Granted:
-		return h.daily.Remaining
-	case h.balance.Granted && h.balance.N > 0:
-		return h.balance.Remaining / h.balance.N
+	case h[holdTotal].Granted:
+		return h[holdTotal].Remaining
+	case h[holdDaily].Granted:
+		return h[holdDaily].Remaining
+	case h[holdBalance].Granted && h[holdBalance].N > 0:
+		return h[holdBalance].Remaining / h[holdBalance].N
 	}
 	return -1
 }

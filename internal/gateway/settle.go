@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 
 	"github.com/tollgate-gw/tollgate/internal/limit"
 )
@@ -21,7 +20,8 @@ func (g *Gateway) settle(c *Call) error {
 	return g.settleAs(c, c.proxied && c.Err == nil && is2xx(c.Result.Status))
 }
 
-// settleAs settles the call once, as a success if ok. Every call that
+// settleAs settles the call once, as a success if ok, in one request to
+// the counter (limit.Settle: one round trip on Redis). Every call that
 // reached the proxy stage is counted as usage: one call, OK if it
 // succeeded, and what it was charged. Before the caller is told a call
 // succeeded, its counts are made to survive a crash: of the machine
@@ -40,55 +40,39 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 	c.settled = true
 	ctr := g.cfg.Counter
 	ctx := context.Background()
-	h := &c.holds
-	var failed error
-	if ok {
-		// A hold that expired before the call ended (ErrUnknownReservation)
-		// is simply not counted: the caller keeps that call.
-		for _, r := range [...]*limit.Reservation{&h.daily, &h.total, &h.balance} {
-			if !r.Granted {
-				continue
-			}
-			if err := ctr.Commit(ctx, *r); err != nil {
-				r.Granted = false
-				if !errors.Is(err, limit.ErrUnknownReservation) {
-					failed = err
-				}
-			}
-		}
-		if s := c.Sub; s != nil && s.PricePerCall > 0 {
-			if s.PayPerCall() {
-				c.charged = h.balance.Granted
-			} else {
-				c.charged = h.total.Granted
-			}
-		}
-	} else {
-		for _, r := range [...]*limit.Reservation{&h.daily, &h.total, &h.balance} {
-			if r.Granted {
-				ctr.Release(ctx, *r)
-			}
-		}
-	}
+	// A hold that expired before the call ended is simply not counted:
+	// the caller keeps that call. The balance hold is the call's charge,
+	// in usage only if it was committed.
+	s := &c.settlement
+	*s = limit.Settlement{Holds: c.holds[:], Commit: ok, Charge: holdBalance}
 	// A debug call is never counted: it is nobody's use of the API.
 	counted := c.proxied && c.debug == nil
 	if counted {
-		u := limit.Usage{Calls: 1}
+		s.Count = true
+		s.Usage = limit.Usage{Calls: 1}
 		if c.business {
-			u.Business = 1
+			s.Usage.Business = 1
 		}
 		if ok {
-			u.OK = 1
-			if c.charged && h.balance.Granted {
-				u.Charged = h.balance.N
-			}
+			s.Usage.OK = 1
 		}
-		k := limit.UsageKey{Group: c.Env.Group.ID, API: c.API.ID, Env: string(c.Env.Environment)}
+		s.UsageKey = limit.UsageKey{Group: c.Env.Group.ID, API: c.API.ID, Env: string(c.Env.Environment)}
 		if c.Caller != nil {
-			k.AccessKey, k.Pin = c.Caller.AccessKey, c.Caller.Pin
+			s.UsageKey.AccessKey, s.UsageKey.Pin = c.Caller.AccessKey, c.Caller.Pin
 		}
-		if err := ctr.Add(ctx, k, u); err != nil && ok {
-			failed = err
+	}
+	failed := limit.Settle(ctx, ctr, s)
+	if !ok {
+		// A failed call's usage and releases are best effort: nothing
+		// the caller is told depends on them.
+		failed = nil
+	}
+	h := &c.holds
+	if sub := c.Sub; ok && sub != nil && sub.PricePerCall > 0 {
+		if sub.PayPerCall() {
+			c.charged = h[holdBalance].Granted
+		} else {
+			c.charged = h[holdTotal].Granted
 		}
 	}
 	if failed == nil {
@@ -108,8 +92,13 @@ func (g *Gateway) settleAs(c *Call, ok bool) error {
 
 // holds are a call's reservations, each settled once: a daily and a total
 // quota of calls, and a balance hold of the price of one call.
-type holds struct {
-	daily, total, balance limit.Reservation
-}
+type holds [3]limit.Reservation
+
+// The holds of a call, by index.
+const (
+	holdDaily = iota
+	holdTotal
+	holdBalance
+)
 
 func is2xx(status int) bool { return status >= 200 && status < 300 }

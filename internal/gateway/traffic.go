@@ -46,57 +46,69 @@ const DefaultAPIQPS = 500
 // backends, and refusing every call while a counter is away would be the
 // outage they are there to prevent. Quotas are not rate limits: a counter
 // that fails on them refuses the call (see quota).
+//
+// The limits and the quota holds are counted in one request to the counter
+// (limit.Admit: one round trip on Redis), which stops at the first refusal
+// as the stages would.
 func (g *Gateway) traffic(c *Call) error {
 	t := c.Env.Traffic
 	lim := &c.API.Limits
-	ctx := c.R.Context()
-	var (
-		best limit.Decision
-		have bool
-	)
-	keep := func(d limit.Decision) {
-		if !have || d.Remaining < best.Remaining || (d.Remaining == best.Remaining && d.Limit < best.Limit) {
-			best, have = d, true
-		}
+	ops := c.ops[:0]
+	// refusal is the condition each limit refuses with.
+	var refusal [4]*errcode.Condition
+	add := func(k limit.Key, r limit.Rate, cond *errcode.Condition) {
+		refusal[len(ops)] = cond
+		ops = append(ops, limit.AllowOp(k, r, 1))
 	}
 	apiRate := g.defaultRate
 	if t != nil {
 		apiRate = t.API
 		if k := c.Caller; k != nil {
-			if d, err := g.cfg.Counter.Allow(ctx, limit.Key{Scope: lim.KeyScope, ID: k.AccessKey}, t.Key, 1); err == nil {
-				if !d.Allowed {
-					return g.refuse(c, d, errcode.RateLimited)
-				}
-				keep(d)
-			}
-			if d, err := g.cfg.Counter.Allow(ctx, limit.Key{Scope: lim.UserScope, ID: k.Pin}, t.User, 1); err == nil {
-				if !d.Allowed {
-					return g.refuse(c, d, errcode.RateLimited)
-				}
-				keep(d)
-			}
+			add(limit.Key{Scope: lim.KeyScope, ID: k.AccessKey}, t.Key, errcode.RateLimited)
+			add(limit.Key{Scope: lim.UserScope, ID: k.Pin}, t.User, errcode.RateLimited)
 		}
 	}
 	if apiRate.Limit > 0 {
-		if d, err := g.cfg.Counter.Allow(ctx, lim.API, apiRate, 1); err == nil {
-			if !d.Allowed {
-				return g.refuse(c, d, errcode.ClusterRateLimited)
-			}
-			keep(d)
-		}
+		add(lim.API, apiRate, errcode.ClusterRateLimited)
 	}
 	if s := c.Sub; s != nil && s.Rate.Limit > 0 {
-		if d, err := g.cfg.Counter.Allow(ctx, s.RateKey, s.Rate, 1); err == nil {
-			if !d.Allowed {
-				return g.refuse(c, d, errcode.RateLimited)
-			}
-			keep(d)
+		add(s.RateKey, s.Rate, errcode.RateLimited)
+	}
+	limits := len(ops)
+	if q := c.Quotas; q.Any() {
+		if q.Daily.Limit > 0 {
+			ops = append(ops, limit.ReserveOp(q.Daily, 1, 0))
+		}
+		if q.Total.Limit > 0 {
+			ops = append(ops, limit.ReserveOp(q.Total, 1, 0))
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	limit.Admit(c.R.Context(), g.cfg.Counter, ops)
+
+	var (
+		best limit.Decision
+		have bool
+	)
+	for i := range ops[:limits] {
+		op := &ops[i]
+		if op.Err != nil {
+			continue
+		}
+		d := op.Decision
+		if !d.Allowed {
+			return g.refuse(c, d, refusal[i])
+		}
+		if !have || d.Remaining < best.Remaining || (d.Remaining == best.Remaining && d.Limit < best.Limit) {
+			best, have = d, true
 		}
 	}
 	if have {
 		rateHeaders(c.W.Header(), best)
 	}
-	return g.quota(c)
+	return g.quota(c, ops[limits:])
 }
 
 // refuse answers a call over a limit: the limit's headers, Retry-After,

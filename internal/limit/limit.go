@@ -40,6 +40,10 @@ import (
 //	Sync     with a ledger (ledger.go), the rows of the node's charges;
 //	         without one, nothing: Redis's appendfsync decides.
 //
+// A call's admission and settlement go through Admit and Settle (batch.go),
+// which the Redis engine runs, with the nonces, in one script shared by
+// the calls waiting (step.lua).
+//
 // Every method takes a context and returns an error: the in-memory engine
 // fails only when its journal cannot be written, but a network engine fails
 // in ordinary ways, and the pipeline must decide what a failure means.

@@ -59,7 +59,9 @@ func (q *quota) expire(now int64) {
 		return
 	}
 	q.soonest = math.MaxInt64
-	for i := range q.holds {
+	// len is read on every turn: dropping the last live hold empties
+	// q.holds (drop), and the slots after it are gone.
+	for i := 0; i < len(q.holds); i++ {
 		h := &q.holds[i]
 		if h.id == 0 {
 			continue

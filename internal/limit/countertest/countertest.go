@@ -54,6 +54,7 @@ func Run(t *testing.T, h Harness) {
 		{"Usage", testUsage},
 		{"UsageConcurrent", testUsageConcurrent},
 		{"UsageCharged", testUsageCharged},
+		{"Batch", testBatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, h) })
 	}

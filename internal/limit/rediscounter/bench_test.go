@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,4 +236,85 @@ func BenchmarkAllowOneCaller(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCallSteps is what each request to Redis a metered call makes
+// costs, 50 callers at once through the autopipeliner as serve runs it:
+// the nonce (Once), an admission of three rate limits (limit.Admit), an
+// admission of a daily hold and its settlement with the call's usage
+// (limit.Admit, then limit.Settle: two requests), and a settlement of
+// usage alone.
+// Beside ns/op it reports redis-µs/op, redis-server's CPU time per call
+// (INFO cpu), and cpu-µs/op, this process's: the client's side. Run it on
+// one core, as make bench runs the gateway:
+//
+//	go test -run '^$' -bench CallSteps -benchtime 20000x -cpu 1 ./internal/limit/rediscounter/
+func BenchmarkCallSteps(b *testing.B) {
+	addr := redistest.Start(b)
+	ctx := context.Background()
+	rate := limit.PerSecond(1 << 31)
+	daily := limit.Quota{Key: limit.Key{Scope: "authz daily", ID: "a1"}, Limit: 1 << 40, Period: limit.Daily(time.UTC)}
+	uk := limit.UsageKey{AccessKey: "AK", Pin: "acme", Group: "g", API: "getUser", Env: "online"}
+	var n atomic.Int64
+	counter := func(b *testing.B) *Counter {
+		rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		c, err := New(rdb, Options{Prefix: "steps" + strconv.FormatInt(n.Add(1), 10) + ":", AutoPipeline: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		return c
+	}
+	for _, step := range []struct {
+		name string
+		call func(c *Counter, i int)
+	}{
+		{"once", func(c *Counter, i int) {
+			c.Once(ctx, limit.Key{Scope: "AK", ID: "n" + strconv.Itoa(i)}, time.Minute)
+		}},
+		{"admit-limits", func(c *Counter, i int) {
+			ops := [3]limit.Op{limit.AllowOp(limit.Key{Scope: "key", ID: "AK"}, rate, 1),
+				limit.AllowOp(limit.Key{Scope: "user", ID: "acme"}, rate, 1), limit.AllowOp(limit.Key{Scope: "api", ID: "g/getUser"}, rate, 1)}
+			c.Admit(ctx, ops[:])
+		}},
+		{"admit-hold-settle", func(c *Counter, i int) {
+			ops := [1]limit.Op{limit.ReserveOp(daily, 1, 0)}
+			c.Admit(ctx, ops[:])
+			s := limit.Settlement{Holds: []limit.Reservation{ops[0].Reservation}, Commit: true, Count: true,
+				UsageKey: uk, Usage: limit.Usage{Calls: 1, OK: 1}, Charge: -1}
+			c.Settle(ctx, &s)
+		}},
+		{"settle-usage", func(c *Counter, i int) {
+			s := limit.Settlement{Count: true, UsageKey: uk, Usage: limit.Usage{Calls: 1, OK: 1}, Charge: -1}
+			c.Settle(ctx, &s)
+		}},
+	} {
+		b.Run(step.name, func(b *testing.B) {
+			c := counter(b)
+			var next atomic.Int64
+			b.SetParallelism(50)
+			redisBefore, _ := redistest.CPU(addr)
+			before := processCPU()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					step.call(c, int(next.Add(1)-1))
+				}
+			})
+			b.StopTimer()
+			self := processCPU() - before
+			redisAfter, _ := redistest.CPU(addr)
+			b.ReportMetric(float64(redisAfter-redisBefore)/float64(time.Microsecond)/float64(b.N), "redis-µs/op")
+			b.ReportMetric(float64(self)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+		})
+	}
+}
+
+// processCPU returns this process's CPU time, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

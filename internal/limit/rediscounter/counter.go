@@ -83,7 +83,10 @@ type Counter struct {
 	rdb redis.UniversalClient
 	// hot sends the commands of the data plane's calls: rdb, or its
 	// autopipeliner (Options.AutoPipeline).
-	hot       hotClient
+	hot hotClient
+	// batch: rdb is a client of one Redis, where a script may touch keys
+	// of any hash tag (limit.Batcher).
+	batch     bool
 	prefix    string
 	nodes     int64
 	retention int64 // hours of usage kept
@@ -99,6 +102,9 @@ type Counter struct {
 	pending pending
 
 	days daysCache
+	// steps combines the nonces, admissions and settlements of
+	// concurrent calls (Once, Admit, Settle) into step.lua's.
+	steps combiner[waiting]
 
 	// ledger is nil without Options.Ledger.
 	ledger *ledgerState
@@ -236,6 +242,7 @@ func New(rdb redis.UniversalClient, o Options) (*Counter, error) {
 		c.clock = limit.SystemClock{}
 	}
 	c.hot = rdb
+	_, c.batch = rdb.(*redis.Client)
 	if o.AutoPipeline {
 		one, ok := rdb.(*redis.Client)
 		if !ok {

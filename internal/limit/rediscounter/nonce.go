@@ -32,6 +32,9 @@ func (c *Counter) Once(ctx context.Context, k limit.Key, ttl time.Duration) (boo
 		return c.onceLocally(ctx, k, ttl)
 	}
 	ms := int64((ttl + time.Millisecond - 1) / time.Millisecond)
+	if c.batch {
+		return c.onceTogether(ctx, k, ttl, ms)
+	}
 	set := redis.NewStatusCmd(ctx, "SET", c.nonceKey(k), "1", "NX", "PX", ms)
 	c.hot.Process(ctx, set)
 	err := set.Err()
@@ -56,4 +59,25 @@ func (c *Counter) onceLocally(ctx context.Context, k limit.Key, ttl time.Duratio
 		c.pending.addNonce(c.nonceKey(k), c.clock.Now().Add(ttl))
 	}
 	return fresh, err
+}
+
+// onceTogether sends the nonce with the calls waiting (combine.go): the
+// same SET NX PX, run by step.lua, so that the nonces, admissions and
+// settlements of concurrent calls share one command and one round trip.
+func (c *Counter) onceTogether(ctx context.Context, k limit.Key, ttl time.Duration, ms int64) (bool, error) {
+	a := newAdmission(nil)
+	defer a.release()
+	a.nonce, a.ms = c.nonceKey(k), ms
+	c.steps.run(ctx, a, c.sendStep)
+	err := a.err
+	if err == nil && len(a.res) != 1 {
+		err = fmt.Errorf("counters: step.lua answered %v for a nonce", a.res)
+	}
+	if err = c.check(err); err == nil {
+		return a.res[0] == 1, nil
+	}
+	if c.Up() {
+		return false, err
+	}
+	return c.onceLocally(ctx, k, ttl)
 }

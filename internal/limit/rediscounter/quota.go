@@ -52,7 +52,7 @@ func (c *Counter) Reserve(ctx context.Context, q limit.Quota, n int64, hold time
 		}
 		args = append(args, "L")
 	} else {
-		args = c.periodArgs(args, q.Period)
+		args = c.periodFields(args, q.Period)
 	}
 	res, err := reserveScript.Run(ctx, c.hot, c.quotaKeys(q.Key), args...).Int64Slice()
 	if isSeed(err) {
@@ -69,24 +69,15 @@ func (c *Counter) Reserve(ctx context.Context, q limit.Quota, n int64, hold time
 	if len(res) != 3 {
 		return limit.Reservation{}, fmt.Errorf("counters: reserve.lua answered %v", res)
 	}
-	r := limit.Reservation{
-		Key:       q.Key,
-		Granted:   res[0] == 1,
-		Limit:     q.Limit,
-		Remaining: max(q.Limit-res[1], 0),
-		Reset:     time.Duration(res[2]) * time.Microsecond,
-	}
-	if r.Granted && n > 0 {
-		r.ID, r.N = id, n
-	}
-	return r, nil
+	return reservation(q, n, id, append(res, 0))
 }
 
-// periodArgs appends the period's ARGV: "T", or "D" and the days around
-// this node's clock, for the script to pick by Redis's.
-func (c *Counter) periodArgs(args []any, p limit.Period) []any {
+// periodFields appends the period's 8 fields of ARGV: "T" and 7 blanks, or
+// "D" and the days around this node's clock, for the script to pick by
+// Redis's.
+func (c *Counter) periodFields(args []any, p limit.Period) []any {
 	if p.Zone() == nil {
-		return append(args, "T")
+		return append(args, "T", "", "", "", "", "", "", "")
 	}
 	d := c.days.around(p, c.clock.Now())
 	args = append(args, "D", d.start/1000)

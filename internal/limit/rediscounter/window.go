@@ -25,12 +25,9 @@ func (c *Counter) Allow(ctx context.Context, k limit.Key, r limit.Rate, n int64)
 	if c.closed.Load() {
 		return limit.Decision{}, limit.ErrClosed
 	}
-	if err := r.Check(n); err != nil {
+	width, err := slotWidth(r, n)
+	if err != nil {
 		return limit.Decision{}, err
-	}
-	width := (int64(r.Per) + limit.WindowSlots - 1) / limit.WindowSlots
-	if width%1000 != 0 {
-		return limit.Decision{}, fmt.Errorf("%w: rate period %v: its slot width %v is not whole microseconds", limit.ErrInvalid, r.Per, time.Duration(width))
 	}
 	if !c.Up() {
 		return c.allowLocally(ctx, k, r, n)
@@ -46,14 +43,33 @@ func (c *Counter) Allow(ctx context.Context, k limit.Key, r limit.Rate, n int64)
 	if len(res) != 4 {
 		return limit.Decision{}, fmt.Errorf("counters: allow.lua answered %v", res)
 	}
-	d := limit.Decision{
+	return decision(r, res), nil
+}
+
+// slotWidth returns the slot width of r in nanoseconds, or ErrInvalid when
+// n calls of r can never be counted.
+func slotWidth(r limit.Rate, n int64) (int64, error) {
+	if err := r.Check(n); err != nil {
+		return 0, err
+	}
+	width := (int64(r.Per) + limit.WindowSlots - 1) / limit.WindowSlots
+	if width%1000 != 0 {
+		return 0, fmt.Errorf("%w: rate period %v: its slot width %v is not whole microseconds", limit.ErrInvalid, r.Per, time.Duration(width))
+	}
+	return width, nil
+}
+
+// decision turns the four integers of allow (lua/lib/window.lua) into a
+// Decision.
+func decision(r limit.Rate, res []int64) limit.Decision {
+	width := (int64(r.Per) + limit.WindowSlots - 1) / limit.WindowSlots
+	return limit.Decision{
 		Allowed:    res[0] == 1,
 		Limit:      r.Limit,
 		Remaining:  res[1],
 		Reset:      usDuration(res[2], r.Per, width),
 		RetryAfter: usDuration(res[3], r.Per, width),
 	}
-	return d, nil
 }
 
 // usDuration converts a script's microseconds to a Duration; -1 means no

@@ -1,6 +1,6 @@
--- settle.lua: commit or release a hold, as limit's quota.go.
--- KEYS[1..3]  as reserve.lua; KEYS[4], when given, the quota's charges:
---             a set of charge ids the commit adds ARGV[4] to, in the same
+-- settle.lua: Commit and Release (lib/hold.lua).
+-- KEYS[1..3]  the quota's q, h and n; KEYS[4], when given, the quota's
+--             charges: a set the hold's charge id goes into in the same
 --             step (CommitCharge); with 'p', the balance's pending hash.
 -- ARGV        now (µs, '' for TIME), the hold's id, '1' to commit or '0'
 --             to release, the charge id; or 'p' to commit a balance hold
@@ -13,35 +13,9 @@
 --             generation} (see ledger.lua).
 local q, hk, nk = KEYS[1], KEYS[2], KEYS[3]
 local now = now_us(ARGV[1])
-local id = ARGV[2]
-
-local rec = redis.call('HGET', nk, id)
-if not rec then
-  return 0
-end
-local deadline = tonumber(redis.call('ZSCORE', hk, id))
-local hn, hp, he = string.match(rec, '^(%d+) (%S+) (%S+)$')
-hn, he = tonumber(hn), tonumber(he)
-redis.call('HDEL', nk, id)
-redis.call('ZREM', hk, id)
-
-local st = redis.call('HMGET', q, 'period', 'used', 'held')
-local period, used, held = st[1], tonumber(st[2]) or 0, tonumber(st[3]) or 0
-if hp == period then
-  held = held - hn
-end
-local result = 1
-if deadline == nil or deadline <= now then
-  result = 0
-elseif ARGV[3] ~= '0' and hp == period and (he == -1 or now < he) then
-  -- A hold whose period has ended was admitted under that period's
-  -- allowance: its use does not count against the new one.
-  used = used + hn
-  result = 2
-end
-if period then
-  redis.call('HSET', q, 'used', int(used), 'held', int(held))
-end
+local S = holds_load(q, hk, nk, {ARGV[2]})
+local result, hn = holds_take(S, now, ARGV[2], ARGV[3] ~= '0')
+holds_store(S)
 if ARGV[3] == 'p' then
   if result == 2 then
     redis.call('HSET', KEYS[4], ARGV[4], int(hn) .. ' ' .. ARGV[5] .. ' ' .. int(now))
